@@ -1,0 +1,46 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { Constructor } from '@switchyard/decorators';
+import type { Directory } from '../directory/directory';
+import type { Executor } from '../executor/executor';
+import type { Serializer } from '../serialization/serializer';
+import type { Logger } from '../observability/logger';
+
+/** Per-call options of `runtime.call`. */
+export interface CallOptions {
+  /** Deadline for this call, ms from now (overrides the method's timeoutMs). */
+  timeoutMs?: number;
+  /** Aborts the call; a remote job is cancelled. */
+  signal?: AbortSignal;
+  /** Idempotency key; default a fresh UUID. */
+  callId?: string;
+}
+
+/** Method names of T whose values are functions. */
+export type MethodKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
+
+/** The result type of calling method K on T, unwrapped from a promise. */
+export type MethodResult<T, K extends keyof T> = T[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
+/** The parameter tuple of method K on T. */
+export type MethodArgs<T, K extends keyof T> = T[K] extends (...args: infer A) => unknown ? A : never;
+
+/** A running Switchyard runtime: a child container wired with directory, executor and serializer. */
+export interface Runtime {
+  /** tsyringe child container; register overrides here before the first `get`. */
+  readonly container: DependencyContainer;
+  /** Endpoint names this process hosts (empty for a pure client). */
+  readonly hosted: ReadonlySet<string>;
+  readonly serializer: Serializer;
+  readonly directory: Directory;
+  readonly executor: Executor;
+  readonly logger: Logger;
+  /** Real instance if Cls's endpoint is hosted here (or Cls is not an endpoint), else a router proxy. */
+  get<T>(cls: Constructor<T>): T;
+  /** The real instance of a hosted endpoint class (what a worker dispatches to). */
+  instanceOf<T>(cls: Constructor<T>): T;
+  /** True if this process hosts the endpoint. */
+  hosts(endpoint: string): boolean;
+  /** Explicit call with per-call options; routes exactly like `get(cls)[method](...args)`. */
+  call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): Promise<MethodResult<T, K>>;
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
