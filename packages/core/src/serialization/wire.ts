@@ -89,7 +89,8 @@ export function parseFailure(error: unknown): WireFailure {
     return { name: 'Error', message: error };
   }
   if (error && typeof error === 'object' && typeof (error as WireFailure).message === 'string') {
-    return { name: 'Error', ...(error as WireFailure) };
+    const f = error as WireFailure;
+    return { ...f, name: typeof f.name === 'string' ? f.name : 'Error' };
   }
   return { name: 'Error', message: error === undefined ? 'the job failed without an error message' : JSON.stringify(error) };
 }

@@ -1,0 +1,54 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What a call inherits from the code that made it: a deadline, an abort signal, a trace. */
+export interface CallContext {
+  /** Absolute deadline, epoch ms. Nested calls never get more time than this. */
+  deadline?: number;
+  /** Aborts every call made inside the scope. */
+  signal?: AbortSignal;
+  /** W3C traceparent of the enclosing operation. */
+  traceparent?: string;
+}
+
+// Storage only: it keeps no state of its own outside an async scope.
+const storage = new AsyncLocalStorage<CallContext>();
+
+/** The context of the current async scope, if any. */
+export function currentCallContext(): CallContext | undefined {
+  return storage.getStore();
+}
+
+function merge(outer: CallContext | undefined, inner: CallContext): CallContext {
+  const deadlines = [outer?.deadline, inner.deadline].filter((d): d is number => typeof d === 'number');
+  const signals = [outer?.signal, inner.signal].filter((s): s is AbortSignal => s !== undefined);
+  return {
+    deadline: deadlines.length > 0 ? Math.min(...deadlines) : undefined,
+    signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
+    traceparent: inner.traceparent ?? outer?.traceparent,
+  };
+}
+
+/**
+ * Runs `fn` with a signal and/or deadline that apply to every Switchyard call made inside it,
+ * however deep. Scopes nest: the earliest deadline wins and either signal aborts.
+ *
+ * ```ts
+ * await withCallContext({ signal, deadline: Date.now() + 5_000 }, () => workflow.run(input));
+ * ```
+ */
+export function withCallContext<T>(context: CallContext, fn: () => T): T {
+  return storage.run(merge(storage.getStore(), context), fn);
+}
+
+/** Used by the worker: runs a dispatched method inside its incoming invocation's context. */
+export function runWithInvocationContext<T>(context: CallContext, fn: () => T): T {
+  return storage.run(context, fn);
+}
+
+/** A fresh W3C traceparent (version 00, sampled), continuing `parent`'s trace id when given. */
+export function childTraceparent(parent: string | undefined, randomHex: (bytes: number) => string): string {
+  const match = parent ? /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(parent) : null;
+  const traceId = match ? match[1] : randomHex(16);
+  const flags = match ? match[2] : '01';
+  return `00-${traceId}-${randomHex(8)}-${flags}`;
+}
