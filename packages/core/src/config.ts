@@ -1,3 +1,5 @@
+import { SwitchyardError } from './errors';
+
 /**
  * Every default in one place. Each can be overridden by the environment variable named in its
  * comment (read when a component is constructed, never at import time), or by an option.
@@ -82,7 +84,7 @@ export function loadDefaults(env: NodeJS.ProcessEnv = process.env): SwitchyardDe
     }
     const value = Number(raw);
     if (!Number.isInteger(value) || value <= 0) {
-      throw new Error(`${envName}=${JSON.stringify(raw)} is not a positive integer. Unset it or give a whole number.`);
+      throw new SwitchyardError(`${envName}=${JSON.stringify(raw)} is not a positive integer. Unset it or give a whole number.`);
     }
     (result as unknown as Record<string, unknown>)[key] = value;
   }

@@ -17,3 +17,5 @@ export type { Runtime, CallOptions, MethodArgs, MethodKeys, MethodResult } from 
 export { withCallContext, currentCallContext } from './router/call-context';
 export type { CallContext } from './router/call-context';
 export { isRouterProxy } from './router/router-proxy';
+export { startDevCluster, READY_MARKER } from './cli/dev-cluster';
+export type { DevCluster, DevClusterOptions, DevWorker } from './cli/dev-cluster';

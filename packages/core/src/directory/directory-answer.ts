@@ -37,31 +37,33 @@ export function parseDirectoryEntry(endpoint: string, value: unknown, source: st
  * `source`. A bad entry does not: it is recorded as that endpoint's problem so other endpoints
  * keep working.
  *
- * @param acceptBareMap also accept the endpoint map without the `resources_endpoints` envelope
+ * @param validation `acceptBareMap` also accepts the endpoint map without the
+ *   `resources_endpoints` envelope; `fix` replaces the advice at the end of envelope errors
  */
 export function parseDirectoryAnswer(
   body: unknown,
   source: string,
-  validation: EntryValidation & { acceptBareMap?: boolean } = {},
+  validation: EntryValidation & { acceptBareMap?: boolean; fix?: string } = {},
 ): DirectoryAnswer {
+  const fix = validation.fix ?? 'Check that the URL points at a Switchyard directory.';
   const expected = `{"${RESOURCES_FIELD}": {"<endpoint>": "<url>" | ["<url>", …]}}`;
   if (!isPlainObject(body)) {
     throw new DirectoryUnavailableError(
-      `${source} answered ${describeJsonType(body)} instead of an object ${expected}. Check that the URL points at a Switchyard directory.`,
+      `${source} gave ${describeJsonType(body)} instead of an object ${expected}. ${fix}`,
     );
   }
   let map: unknown = body[RESOURCES_FIELD];
   if (map === undefined) {
     if (!validation.acceptBareMap) {
       throw new DirectoryUnavailableError(
-        `${source} answered an object without "${RESOURCES_FIELD}" (keys: ${describeKeys(body)}); expected ${expected}. Check that the URL points at a Switchyard directory.`,
+        `${source} gave an object without "${RESOURCES_FIELD}" (keys: ${describeKeys(body)}); expected ${expected}. ${fix}`,
       );
     }
     map = body;
   }
   if (!isPlainObject(map)) {
     throw new DirectoryUnavailableError(
-      `${source}: "${RESOURCES_FIELD}" is ${describeJsonType(map)}, expected an object mapping endpoint names to a URL or an array of URLs.`,
+      `${source}: "${RESOURCES_FIELD}" is ${describeJsonType(map)}, expected an object mapping endpoint names to a URL or an array of URLs. ${fix}`,
     );
   }
   const answer = new Map<string, DirectoryEntry>();

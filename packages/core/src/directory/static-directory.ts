@@ -42,20 +42,17 @@ export class StaticDirectory implements Directory {
   static fromEnv(varName: string = STATIC_DIRECTORY_ENV, env: NodeJS.ProcessEnv = process.env, options: EntryValidation = {}): StaticDirectory {
     const raw = env[varName];
     const example = `'{"reports": "http://127.0.0.1:8001/v2/reports"}'`;
-    if (raw === undefined || raw.trim() === '') {
-      throw new DirectoryUnavailableError(`${varName} is not set. Set it to a JSON map of endpoint name to URL(s), e.g. ${varName}=${example}.`);
-    }
+    const fix = `Set ${varName} to a JSON map of endpoint name to URL(s), e.g. ${varName}=${example}.`;
+    if (raw === undefined || raw.trim() === '') throw new DirectoryUnavailableError(`${varName} is not set. ${fix}`);
     let body: unknown;
     try {
       body = JSON.parse(raw);
     } catch (error) {
-      throw new DirectoryUnavailableError(
-        `${varName} is not valid JSON (${(error as Error).message}). Set it to a JSON map of endpoint name to URL(s), e.g. ${varName}=${example}.`,
-        undefined,
-        { cause: error },
-      );
+      // V8's message may quote the input, which can hold credentials: report the position only.
+      const position = /position (\d+)/.exec(String((error as Error).message))?.[1];
+      throw new DirectoryUnavailableError(`${varName} is not valid JSON${position ? ` (error at character ${position})` : ''}. ${fix}`);
     }
-    const answer = parseDirectoryAnswer(body, varName, { ...options, acceptBareMap: true });
+    const answer = parseDirectoryAnswer(body, varName, { ...options, acceptBareMap: true, fix });
     const directory = new StaticDirectory({}, { ...options, source: varName });
     for (const [endpoint, entry] of answer) {
       // A static map is configuration: a bad entry is fatal now rather than at the first call.

@@ -184,6 +184,8 @@ export class RemoteRouter {
       code: error.remote.code,
       fields: (error.remote as { fields?: Record<string, string | number | boolean | null> }).fields,
     });
+    const details = (error.remote as { details?: unknown }).details;
+    if (Array.isArray(details)) Object.defineProperty(rebuilt, 'details', { value: details, enumerable: true, configurable: true, writable: true });
     for (const [key, value] of [
       ['remote', error.remote],
       ['endpoint', error.endpoint],

@@ -10,7 +10,7 @@ import {
 } from '@switchyard/decorators';
 import { loadDefaults, type SwitchyardDefaults } from '../config';
 import type { Directory } from '../directory/directory';
-import { HttpDirectory, StaticDirectory } from '../directory';
+import { directoryFromEnv, StaticDirectory } from '../directory';
 import { DirectoryUnavailableError, RouteNotFoundError, SwitchyardError } from '../errors';
 import type { Executor } from '../executor/executor';
 import { LoadBalancerExecutor, RunpodExecutor } from '../executor';
@@ -71,10 +71,18 @@ function loadManifestOption(option: Manifest | string | undefined, env: NodeJS.P
   return existsSync(fallback) ? loadManifest(fallback) : undefined;
 }
 
+function endpointTypes(manifest: Manifest | undefined): Record<string, 'queue' | 'load-balancer'> {
+  const types: Record<string, 'queue' | 'load-balancer'> = {};
+  for (const [name, e] of Object.entries(manifest?.endpoints ?? {})) types[name] = e.type;
+  for (const e of listEndpoints()) types[e.name] = e.type;
+  return types;
+}
+
 function defaultDirectory(env: NodeJS.ProcessEnv, manifest: Manifest | undefined, apiKey: string | undefined, logger: Logger): Directory {
-  if (env.SWITCHYARD_DIRECTORY_URL) return new HttpDirectory(env.SWITCHYARD_DIRECTORY_URL, { apiKey, logger });
-  if (env.SWITCHYARD_DIRECTORY) return StaticDirectory.fromEnv('SWITCHYARD_DIRECTORY', env);
-  if (manifest?.resources_endpoints) return new StaticDirectory(manifest.resources_endpoints);
+  const types = endpointTypes(manifest);
+  const fromEnv = directoryFromEnv({ env, apiKey, logger, endpointTypes: types });
+  if (fromEnv) return fromEnv;
+  if (manifest?.resources_endpoints) return new StaticDirectory(manifest.resources_endpoints, { endpointTypes: types });
   return new UnconfiguredDirectory();
 }
 

@@ -4,6 +4,11 @@ export interface JobContext {
   jobId: string;
   /** Fires when the job is cancelled; the method receives it if it takes an AbortSignal. */
   signal: AbortSignal;
+  /**
+   * The endpoint the job was sent to (the `/v2/{endpointId}` of the local HTTP API), when known.
+   * An invocation naming another endpoint is refused with RouteNotFoundError.
+   */
+  endpoint?: string;
 }
 
 /** The result of one job in RunPod's terms: COMPLETED with output, or FAILED with a JSON error string. */

@@ -1,0 +1,221 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { createInterface } from 'node:readline';
+import { listEndpoints } from '@switchyard/decorators';
+import { startDirectoryServer } from '../directory';
+import { SwitchyardError } from '../errors';
+import { buildManifest, writeManifest, type Manifest } from '../manifest';
+
+/** Printed by `switchyard serve` once it listens; `dev` reads it from the child's stdout. */
+export const READY_MARKER = 'SWITCHYARD_READY ';
+
+/** Options of `startDevCluster`. */
+export interface DevClusterOptions {
+  /** Compiled entry module that imports the endpoint classes (as for `switchyard build`). */
+  entry: string;
+  /** Where the manifest is written. Default `.switchyard/dev.manifest.json` next to the entry's cwd. */
+  manifestPath?: string;
+  /** Restarts allowed per worker after a crash. Default 3. */
+  maxRestarts?: number;
+  /** Receives every worker log line, already prefixed with the endpoint name. Default: stderr. */
+  onLog?: (line: string) => void;
+  /** Receives lifecycle events (started, crashed, restarted, stopped). Default: stderr. */
+  onEvent?: (line: string) => void;
+  /** Extra environment for the workers. */
+  env?: NodeJS.ProcessEnv;
+  /** How long to wait for a worker to become healthy, ms. Default 30000. */
+  startTimeoutMs?: number;
+}
+
+/** One running worker of the dev cluster. */
+export interface DevWorker {
+  endpoint: string;
+  /** The endpoint's URL (`http://127.0.0.1:PORT/v2/<name>`, or the origin for load-balancer endpoints). */
+  url: string;
+  port: number;
+  pid: number;
+  methods: string[];
+  restarts: number;
+}
+
+/** A running dev cluster: an embedded directory and one worker child process per endpoint. */
+export interface DevCluster {
+  readonly directoryUrl: string;
+  readonly apiKey: string;
+  readonly manifest: Manifest;
+  readonly manifestPath: string;
+  workers(): DevWorker[];
+  /** Stops every child (SIGTERM, then SIGKILL after 5 s) and the directory. */
+  stop(): Promise<void>;
+  /** Resolves when stop() has finished. */
+  readonly stopped: Promise<void>;
+}
+
+interface WorkerSlot {
+  endpoint: string;
+  methods: string[];
+  type: 'queue' | 'load-balancer';
+  child?: ChildProcess;
+  info?: DevWorker;
+  restarts: number;
+  stopping: boolean;
+}
+
+/** How to start this same CLI in a child: the same node flags and script (dist or source). */
+function cliCommand(): { command: string; args: string[] } {
+  const script = process.argv[1] && /switchyard|cli[\\/]bin|cli[\\/]main/.test(process.argv[1])
+    ? process.argv[1]
+    : resolvePath(__dirname, '../../bin/switchyard.js');
+  return { command: process.execPath, args: [...process.execArgv, script] };
+}
+
+/**
+ * Builds the manifest of `entry`, starts an embedded directory and one worker child process per
+ * endpoint (each `switchyard serve --endpoint <name>` with SWITCHYARD_ENDPOINT set) on free
+ * 127.0.0.1 ports with a generated key, waits until each is healthy and registers it.
+ * A crashed worker is reported with its exit code and restarted up to `maxRestarts` times.
+ */
+export async function startDevCluster(options: DevClusterOptions): Promise<DevCluster> {
+  const entry = resolvePath(options.entry);
+  require(entry); // the developer's own module, named on the command line
+  const manifest = buildManifest(listEndpoints());
+  const manifestPath = resolvePath(options.manifestPath ?? join('.switchyard', 'dev.manifest.json'));
+  mkdirSync(dirname(manifestPath), { recursive: true });
+  writeManifest(manifestPath, manifest);
+  const endpoints = Object.entries(manifest.endpoints);
+  if (endpoints.length === 0) {
+    throw new SwitchyardError(`${options.entry} declares no @Endpoint classes. Import your endpoint classes from the entry module.`);
+  }
+
+  const apiKey = randomBytes(24).toString('hex');
+  const directory = await startDirectoryServer({ apiKey });
+  const log = options.onLog ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const event = options.onEvent ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const maxRestarts = options.maxRestarts ?? 3;
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const { command, args } = cliCommand();
+  let stopping = false;
+
+  const slots: WorkerSlot[] = endpoints.map(([name, e]) => ({
+    endpoint: name,
+    methods: e.methods.map((m) => m.name),
+    type: e.type,
+    restarts: 0,
+    stopping: false,
+  }));
+
+  const launch = (slot: WorkerSlot): Promise<DevWorker> =>
+    new Promise<DevWorker>((resolveReady, rejectReady) => {
+      const child = spawn(
+        command,
+        [...args, 'serve', '--entry', entry, '--endpoint', slot.endpoint, '--port', '0', '--host', '127.0.0.1', '--mode', slot.type === 'load-balancer' ? 'load-balancer' : 'http'],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: {
+            ...process.env,
+            ...options.env,
+            SWITCHYARD_ENDPOINT: slot.endpoint,
+            SWITCHYARD_MANIFEST: manifestPath,
+            SWITCHYARD_DIRECTORY_URL: directory.url,
+            RUNPOD_API_KEY: apiKey,
+            PORT: '0',
+          },
+        },
+      );
+      slot.child = child;
+      let ready = false;
+      const timer = setTimeout(() => {
+        if (!ready) {
+          child.kill('SIGKILL');
+          rejectReady(new SwitchyardError(`worker for endpoint "${slot.endpoint}" did not become ready within ${startTimeoutMs} ms; see its log lines above.`));
+        }
+      }, startTimeoutMs);
+      const onLine = (line: string): void => {
+        if (!ready && line.startsWith(READY_MARKER)) {
+          try {
+            const { url } = JSON.parse(line.slice(READY_MARKER.length)) as { url: string };
+            const port = Number(new URL(url).port);
+            ready = true;
+            clearTimeout(timer);
+            const address = slot.type === 'load-balancer' ? url : `${url}/v2/${slot.endpoint}`;
+            slot.info = { endpoint: slot.endpoint, url: address, port, pid: child.pid ?? -1, methods: slot.methods, restarts: slot.restarts };
+            resolveReady(slot.info);
+          } catch (error) {
+            rejectReady(error as Error);
+          }
+          return;
+        }
+        log(`[${slot.endpoint}] ${line}`);
+      };
+      createInterface({ input: child.stdout! }).on('line', onLine);
+      createInterface({ input: child.stderr! }).on('line', onLine);
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (!ready) {
+          rejectReady(new SwitchyardError(`worker for endpoint "${slot.endpoint}" exited before it was ready (code ${code ?? signal}); see its log lines above.`));
+          return;
+        }
+        if (slot.stopping || stopping) return;
+        event(`worker ${slot.endpoint} (pid ${child.pid}) crashed with exit code ${code ?? signal}`);
+        directory.remove(slot.endpoint);
+        if (slot.restarts >= maxRestarts) {
+          event(`worker ${slot.endpoint} crashed ${slot.restarts + 1} times; not restarting it (limit ${maxRestarts}). Calls to it now fail with RouteNotFoundError.`);
+          return;
+        }
+        slot.restarts++;
+        launch(slot).then(
+          (info) => {
+            directory.set(slot.endpoint, [info.url]);
+            event(`worker ${slot.endpoint} restarted (${slot.restarts}/${maxRestarts}) as pid ${info.pid} on ${info.url}`);
+          },
+          (error: Error) => event(`worker ${slot.endpoint} could not be restarted: ${error.message}`),
+        );
+      });
+    });
+
+  const stopChild = (slot: WorkerSlot): Promise<void> =>
+    new Promise((done) => {
+      const child = slot.child;
+      slot.stopping = true;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return done();
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      child.once('exit', () => {
+        clearTimeout(killTimer);
+        done();
+      });
+      child.kill('SIGTERM');
+    });
+
+  let resolveStopped!: () => void;
+  const stopped = new Promise<void>((r) => (resolveStopped = r));
+  let stopPromise: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopPromise ??= (async () => {
+      stopping = true;
+      await Promise.all(slots.map(stopChild));
+      await directory.close();
+      resolveStopped();
+    })();
+    return stopPromise;
+  };
+
+  try {
+    const infos = await Promise.all(slots.map(launch));
+    for (const info of infos) directory.set(info.endpoint, [info.url]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    directoryUrl: directory.url,
+    apiKey,
+    manifest,
+    manifestPath,
+    workers: () => slots.filter((s) => s.info).map((s) => ({ ...s.info!, restarts: s.restarts })),
+    stop,
+    stopped,
+  };
+}

@@ -1,0 +1,11 @@
+export { Manifest, ManifestEndpoint, ManifestMethod, ManifestResources, MANIFEST_VERSION, ROUTE_NAME_PATTERN, ENV_NAME_PATTERN, CONTRACT_PATTERN } from './model';
+export type { ExtensionKey } from './model';
+export { buildManifest, BUILD_SOURCE } from './build';
+export type { BuildManifestOptions } from './build';
+export { loadManifest, OBJECT_SOURCE } from './load';
+export { validateManifest, LOAD_HINT } from './validate';
+export type { ValidateManifestOptions } from './validate';
+export { manifestToJson, writeManifest } from './write';
+export { contractHash } from './contract';
+export type { ContractSource } from './contract';
+export { findCycle } from './cycles';

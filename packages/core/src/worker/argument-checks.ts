@@ -1,0 +1,84 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
+import type { RemoteMethodMetadata } from '@switchyard/decorators';
+import { InvalidRequestError } from '../errors';
+
+type AnyClass = ClassConstructor<object>;
+
+/**
+ * Number of parameters a method declares: `design:paramtypes` counts optional and defaulted
+ * parameters, `Function.length` stops at the first defaulted one, so the larger wins.
+ */
+export function declaredParameterCount(method: RemoteMethodMetadata): number {
+  return Math.max(method.arity, method.paramTypes.length);
+}
+
+/** True if `type` is a class carrying class-validator decorators (own or inherited). */
+function hasValidationRules(type: unknown): type is AnyClass {
+  if (typeof type !== 'function') return false;
+  return getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
+}
+
+/** `argument 1 (CreateReportDto).title: title must be ...`, one line per violated constraint, nested included. */
+function describeViolations(errors: ValidationError[], prefix: string, out: string[]): void {
+  for (const error of errors) {
+    const path = `${prefix}.${error.property}`;
+    for (const message of Object.values(error.constraints ?? {})) out.push(`${path}: ${message}`);
+    if (error.children && error.children.length > 0) describeViolations(error.children, path, out);
+  }
+}
+
+/**
+ * Fits decoded arguments to a method's declared parameters before anything runs:
+ * - a trailing AbortSignal parameter the caller did not fill gets the job's signal;
+ * - too many arguments, or fewer than the method's arity, is an InvalidRequestError;
+ * - each argument whose declared type is a class with class-validator rules is converted from a
+ *   plain object to that class (class-transformer) and validated; every violation is listed.
+ * Returns the arguments to call the method with.
+ */
+export async function prepareArguments(
+  method: RemoteMethodMetadata,
+  decoded: unknown[],
+  signal: AbortSignal,
+  where: string,
+): Promise<unknown[]> {
+  const declared = declaredParameterCount(method);
+  // A trailing AbortSignal parameter is the worker's to fill: the caller never sends one.
+  const signalSlot = declared > 0 && method.paramTypes[declared - 1] === AbortSignal;
+  const callerMax = signalSlot ? declared - 1 : declared;
+  const callerMin = Math.min(method.arity, callerMax);
+  const placeholder = signalSlot && decoded.length === declared && (decoded[declared - 1] === undefined || decoded[declared - 1] === null);
+  if ((decoded.length > callerMax && !placeholder) || decoded.length < callerMin) {
+    const expected = callerMin === callerMax ? `${callerMax}` : `${callerMin} to ${callerMax}`;
+    throw new InvalidRequestError(
+      `${where} expects ${expected} argument(s) but got ${decoded.length}. The caller was probably built from another version of this endpoint; rebuild and redeploy both sides.`,
+      [`expected ${expected} argument(s), got ${decoded.length}`],
+    );
+  }
+  const args = decoded.slice(0, callerMax);
+  if (signalSlot) {
+    while (args.length < callerMax) args.push(undefined);
+    args.push(signal);
+  }
+
+  const violations: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const type = method.paramTypes[i];
+    if (!hasValidationRules(type)) continue;
+    const label = `argument ${i + 1} (${type.name})`;
+    const value = args[i];
+    if (value === undefined) continue; // an optional DTO parameter that was left out
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      violations.push(`${label}: expected an object, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+      continue;
+    }
+    const instance = value instanceof type ? value : plainToInstance(type, value as Record<string, unknown>);
+    const errors = await validate(instance, { forbidUnknownValues: false, whitelist: false });
+    describeViolations(errors, label, violations);
+    args[i] = instance;
+  }
+  if (violations.length > 0) {
+    throw new InvalidRequestError(`${where}: invalid arguments: ${violations.join('; ')}. Fix the values and call again.`, violations);
+  }
+  return args;
+}

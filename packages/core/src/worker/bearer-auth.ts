@@ -1,0 +1,46 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { SwitchyardError } from '../errors';
+import { HttpRefusal } from './http-io';
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Checks `Authorization: Bearer <key>` in constant time. Both sides are hashed first, so the
+ * compared buffers always have equal length and the key's length does not leak either. The bare
+ * key without `Bearer` is accepted too (RunPod's docs show both forms). The key is never echoed.
+ */
+export class BearerAuth {
+  private readonly expected: Buffer;
+
+  constructor(apiKey: string) {
+    if (apiKey.length === 0) {
+      throw new SwitchyardError('The worker API key is empty. Set RUNPOD_API_KEY or pass apiKey to serve().');
+    }
+    this.expected = digest(apiKey);
+  }
+
+  /** True if the request carries the key. */
+  accepts(req: IncomingMessage): boolean {
+    const header = req.headers.authorization;
+    if (typeof header !== 'string' || header.length === 0) return false;
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    const presented = match ? match[1] : header.trim();
+    return timingSafeEqual(digest(presented), this.expected);
+  }
+
+  /** Throws a 401 refusal unless the request carries the key. */
+  check(req: IncomingMessage): void {
+    if (this.accepts(req)) return;
+    const missing = !req.headers.authorization;
+    throw new HttpRefusal(
+      401,
+      missing
+        ? 'Missing API key. Send the header "Authorization: Bearer <key>" with the key this worker was started with (RUNPOD_API_KEY or serve({ apiKey })).'
+        : 'Invalid API key. Send "Authorization: Bearer <key>" with the key this worker was started with (RUNPOD_API_KEY or serve({ apiKey })).',
+      { 'www-authenticate': 'Bearer' },
+    );
+  }
+}

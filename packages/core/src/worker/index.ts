@@ -1,0 +1,7 @@
+export { serve } from './serve';
+export type { ServeMode, ServeOptions, WorkerServer } from './serve';
+export { Dispatcher } from './dispatcher';
+export type { DispatcherOptions, DispatcherRuntime } from './dispatcher';
+export type { JobContext, JobDispatcher, JobOutcome } from './dispatcher-types';
+export { startRunpodWorker } from './runpod-worker';
+export type { RunpodWorkerHandle, RunpodWorkerOptions } from './runpod-worker';

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../observability/logger';
+import { WIRE_VERSION } from '../serialization/wire';
+import type { BearerAuth } from './bearer-auth';
+import type { JobDispatcher } from './dispatcher-types';
+import { HttpRefusal, parseJsonBody, readBody, sendJson, sendRefusal } from './http-io';
+
+/** Options of {@link LoadBalancerApi}. */
+export interface LoadBalancerApiOptions {
+  dispatcher: JobDispatcher;
+  auth: BearerAuth;
+  /** Request body limit, bytes. Default 30 MB (RunPod's load-balancer limit). */
+  maxBodyBytes?: number;
+  /** Path of the health check. Default `/ping` (env HEALTH_CHECK_PATH). */
+  healthPath?: string;
+  /** Whether this server also answers the health check (false when PORT_HEALTH is a separate port). */
+  servesHealth: boolean;
+  logger?: Logger;
+}
+
+/** Lifecycle reported by the health check: 204 while starting, 200 when ready, 503 while stopping. */
+export type HealthState = 'starting' | 'ready' | 'stopping';
+
+const INVOCATION_EXAMPLE = '{"sy": 1, "endpoint": "...", "method": "...", "args": {"json": []}, "callId": "...", "deadline": 0}';
+
+/** Answers RunPod's load-balancer health check on `path`; false if the request is for another path. */
+export function answerHealth(req: IncomingMessage, res: ServerResponse, path: string, state: HealthState): boolean {
+  const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (pathname !== path) return false;
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    sendRefusal(res, new HttpRefusal(405, `${req.method} is not allowed on ${path}; use GET.`, { allow: 'GET, HEAD' }));
+  } else if (state === 'ready') {
+    sendJson(res, 200, { status: 'healthy' });
+  } else if (state === 'starting') {
+    res.writeHead(204).end();
+  } else {
+    sendJson(res, 503, { status: 'stopping' });
+  }
+  return true;
+}
+
+/**
+ * The worker side of a RunPod load-balancing endpoint: `POST /execute` takes a Switchyard
+ * invocation as the JSON body (never code) and replies 200 with the WireOutput, or the
+ * outcome's status (400/404/409/504/500) with `{"sy": 1, "error": <WireFailure>}`. If the caller
+ * disconnects before the reply, the method's AbortSignal fires.
+ */
+export class LoadBalancerApi {
+  private readonly limit: number;
+  private readonly healthPath: string;
+  state: HealthState = 'starting';
+
+  constructor(private readonly options: LoadBalancerApiOptions) {
+    this.limit = options.maxBodyBytes ?? 30 * 1024 * 1024;
+    this.healthPath = options.healthPath ?? '/ping';
+  }
+
+  /** Answers one request. Never throws. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (this.options.servesHealth && answerHealth(req, res, this.healthPath, this.state)) return;
+      await this.route(req, res);
+    } catch (error) {
+      if (error instanceof HttpRefusal) {
+        sendRefusal(res, error);
+      } else {
+        this.options.logger?.error('load-balancer request failed', { url: req.url?.slice(0, 200), error: error as Error });
+        sendJson(res, 500, { error: 'The worker failed to handle the request; see its log. Retry the request.' });
+      }
+    }
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.options.auth.check(req);
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (pathname !== '/execute') {
+      throw new HttpRefusal(404, `No route ${req.method} ${JSON.stringify(pathname.slice(0, 80))}. This load-balancer worker serves POST /execute and GET ${this.healthPath}.`);
+    }
+    if (req.method !== 'POST') {
+      throw new HttpRefusal(405, `${req.method} is not allowed on /execute; use POST with an invocation as the JSON body.`, { allow: 'POST' });
+    }
+    if (this.state === 'stopping') {
+      throw new HttpRefusal(503, 'This worker is shutting down. Send the request to another worker.', { connection: 'close' });
+    }
+    const invocation = parseJsonBody(await readBody(req, this.limit, '/execute'), INVOCATION_EXAMPLE);
+    const controller = new AbortController();
+    // The caller hung up before the reply: the work is no longer wanted.
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort();
+    };
+    res.once('close', onClose);
+    const requestId = req.headers['x-request-id'];
+    const jobId = typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128 ? requestId : `lb-${randomUUID()}`;
+    const outcome = await this.options.dispatcher.dispatch(invocation, { jobId, signal: controller.signal });
+    if (outcome.status === 'COMPLETED') {
+      sendJson(res, 200, outcome.output);
+    } else {
+      let failure: unknown;
+      try {
+        failure = JSON.parse(outcome.error);
+      } catch {
+        failure = { name: 'Error', message: outcome.error };
+      }
+      sendJson(res, outcome.httpStatus, { sy: WIRE_VERSION, error: failure });
+    }
+  }
+}

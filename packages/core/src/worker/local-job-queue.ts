@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '../observability/logger';
+import type { JobDispatcher } from './dispatcher-types';
+
+/** Job states the local API reports (RunPod's names; TIMED_OUT never happens locally). */
+export type LocalJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
+
+/** A job as `/status` reports it: the shape of RunPod's reply. */
+export interface JobView {
+  id: string;
+  status: LocalJobStatus;
+  /** ms the job waited in the queue. */
+  delayTime: number;
+  /** ms the job ran (0 until it starts). */
+  executionTime: number;
+  output?: unknown;
+  /** A FAILED job's error: the JSON string of a WireFailure. */
+  error?: string;
+}
+
+/** `/health` reply: RunPod's shape. */
+export interface QueueHealth {
+  jobs: { completed: number; failed: number; inProgress: number; inQueue: number; retried: number };
+  workers: { idle: number; running: number };
+}
+
+interface Job {
+  id: string;
+  input: unknown;
+  status: LocalJobStatus;
+  submittedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  output?: unknown;
+  error?: string;
+  /** How long the result is kept after the job ends, ms. */
+  retainMs: number;
+  controller: AbortController;
+  /** Resolves when the job reaches a terminal status. */
+  settled: Promise<void>;
+  markSettled: () => void;
+}
+
+/** Options of {@link LocalJobQueue}. */
+export interface LocalJobQueueOptions {
+  /** The endpoint id jobs are submitted to (`/v2/{endpoint}`). */
+  endpoint: string;
+  dispatcher: JobDispatcher;
+  /** Jobs running at once; the rest wait in FIFO order. Default 4. */
+  concurrency?: number;
+  /** Most finished jobs kept for `/status`; the oldest are forgotten first. Default 10000. */
+  maxRetainedJobs?: number;
+  logger?: Logger;
+}
+
+const TERMINAL: ReadonlySet<LocalJobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
+
+/** True for COMPLETED, FAILED, CANCELLED. */
+export function isTerminal(status: LocalJobStatus): boolean {
+  return TERMINAL.has(status);
+}
+
+/**
+ * The job table of one endpoint in the local RunPod-compatible API: a FIFO queue in front of a
+ * fixed number of slots, job records for `/status`, cancellation that aborts the job's signal,
+ * and results that expire after their retention time (or when too many are kept).
+ */
+export class LocalJobQueue {
+  private readonly jobs = new Map<string, Job>();
+  /** Finished jobs in the order they finished, for expiry and the retention bound. */
+  private readonly finished = new Map<string, Job>();
+  private readonly waiting: Job[] = [];
+  private readonly runningWork = new Set<Promise<void>>();
+  private readonly concurrency: number;
+  private readonly maxRetained: number;
+  private busySlots = 0;
+  private completedCount = 0;
+  private failedCount = 0;
+  private lastSweep = 0;
+
+  constructor(private readonly options: LocalJobQueueOptions) {
+    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+    this.maxRetained = Math.max(1, options.maxRetainedJobs ?? 10_000);
+  }
+
+  /** Queues a job and returns its id; it starts as soon as a slot is free. */
+  submit(input: unknown, options: { idPrefix?: string; retainMs: number }): { id: string; status: 'IN_QUEUE' } {
+    this.sweep();
+    let resolveSettled!: () => void;
+    const settled = new Promise<void>((resolve) => (resolveSettled = resolve));
+    const job: Job = {
+      id: `${options.idPrefix ?? ''}${randomUUID()}`,
+      input,
+      status: 'IN_QUEUE',
+      submittedAt: Date.now(),
+      retainMs: options.retainMs,
+      controller: new AbortController(),
+      settled,
+      markSettled: resolveSettled,
+    };
+    this.jobs.set(job.id, job);
+    this.waiting.push(job);
+    // The reply describes the job as accepted; it may start right after.
+    const accepted = { id: job.id, status: 'IN_QUEUE' as const };
+    this.pump();
+    return accepted;
+  }
+
+  /** The job's current view, or undefined if unknown or expired. */
+  view(id: string): JobView | undefined {
+    const job = this.find(id);
+    return job ? this.describe(job) : undefined;
+  }
+
+  /** Waits until the job is terminal or `waitMs` passed; then its view (undefined if it expired meanwhile). */
+  async waitFor(id: string, waitMs: number): Promise<JobView | undefined> {
+    const job = this.find(id);
+    if (!job) return undefined;
+    if (!isTerminal(job.status)) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([job.settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+      clearTimeout(timer);
+    }
+    return this.describe(job);
+  }
+
+  /**
+   * Cancels a job: a queued one is removed and never runs; a running one has its signal aborted
+   * (the method stops if it honours the signal) and is reported CANCELLED at once. A finished
+   * job keeps its status. Undefined if the job is unknown.
+   */
+  cancel(id: string): JobView | undefined {
+    const job = this.find(id);
+    if (!job) return undefined;
+    if (job.status === 'IN_QUEUE') {
+      this.waiting.splice(this.waiting.indexOf(job), 1);
+      this.finish(job, 'CANCELLED');
+    } else if (job.status === 'IN_PROGRESS') {
+      this.finish(job, 'CANCELLED');
+      job.controller.abort();
+    }
+    return this.describe(job);
+  }
+
+  /** Cancels every queued job; returns how many. */
+  purgeQueue(): number {
+    const removed = this.waiting.splice(0, this.waiting.length);
+    for (const job of removed) this.finish(job, 'CANCELLED');
+    return removed.length;
+  }
+
+  /** Counts for `/health`. completed/failed count since start; the rest are current. */
+  health(): QueueHealth {
+    let inProgress = 0;
+    for (const job of this.jobs.values()) if (job.status === 'IN_PROGRESS') inProgress++;
+    return {
+      jobs: { completed: this.completedCount, failed: this.failedCount, inProgress, inQueue: this.waiting.length, retried: 0 },
+      workers: { idle: this.concurrency - this.busySlots, running: this.busySlots },
+    };
+  }
+
+  /** Cancels queued jobs and waits for running ones to finish. */
+  async drain(): Promise<void> {
+    this.purgeQueue();
+    while (this.runningWork.size > 0) await Promise.allSettled([...this.runningWork]);
+  }
+
+  private pump(): void {
+    while (this.busySlots < this.concurrency && this.waiting.length > 0) {
+      const job = this.waiting.shift()!;
+      this.busySlots++;
+      job.status = 'IN_PROGRESS';
+      job.startedAt = Date.now();
+      const work = this.execute(job).finally(() => {
+        this.runningWork.delete(work);
+        this.busySlots--;
+        this.pump();
+      });
+      this.runningWork.add(work);
+    }
+  }
+
+  private async execute(job: Job): Promise<void> {
+    try {
+      const outcome = await this.options.dispatcher.dispatch(job.input, {
+        jobId: job.id,
+        signal: job.controller.signal,
+        endpoint: this.options.endpoint,
+      });
+      // A job cancelled while it ran stays CANCELLED whatever the method did afterwards.
+      if (job.status !== 'IN_PROGRESS') return;
+      if (outcome.status === 'COMPLETED') {
+        job.output = outcome.output;
+        this.finish(job, 'COMPLETED');
+      } else {
+        job.error = outcome.error;
+        this.finish(job, 'FAILED');
+      }
+    } catch (error) {
+      // Dispatchers never throw; this guards the queue against one that does.
+      this.options.logger?.error('dispatcher threw instead of returning an outcome', { jobId: job.id, error: error as Error });
+      if (job.status === 'IN_PROGRESS') {
+        job.error = JSON.stringify({ name: 'Error', message: `the worker failed to run job ${job.id}: ${(error as Error)?.message}` });
+        this.finish(job, 'FAILED');
+      }
+    }
+  }
+
+  private finish(job: Job, status: 'COMPLETED' | 'FAILED' | 'CANCELLED'): void {
+    job.status = status;
+    job.finishedAt = Date.now();
+    if (status === 'COMPLETED') this.completedCount++;
+    if (status === 'FAILED') this.failedCount++;
+    this.finished.set(job.id, job);
+    while (this.finished.size > this.maxRetained) this.forget(this.finished.keys().next().value as string);
+    job.markSettled();
+  }
+
+  private find(id: string): Job | undefined {
+    this.sweep();
+    const job = this.jobs.get(id);
+    if (job && this.expired(job, Date.now())) {
+      this.forget(id);
+      return undefined;
+    }
+    return job;
+  }
+
+  private expired(job: Job, now: number): boolean {
+    return job.finishedAt !== undefined && now - job.finishedAt >= job.retainMs;
+  }
+
+  /** Forgets expired results; a full pass at most once a second (find() checks its own job). */
+  private sweep(): void {
+    const now = Date.now();
+    if (now - this.lastSweep < 1_000) return;
+    this.lastSweep = now;
+    for (const job of this.finished.values()) if (this.expired(job, now)) this.forget(job.id);
+  }
+
+  private forget(id: string): void {
+    this.jobs.delete(id);
+    this.finished.delete(id);
+  }
+
+  private describe(job: Job): JobView {
+    const now = Date.now();
+    const startedOrNow = job.startedAt ?? job.finishedAt ?? now;
+    const view: JobView = {
+      id: job.id,
+      status: job.status,
+      delayTime: startedOrNow - job.submittedAt,
+      executionTime: job.startedAt === undefined ? 0 : (job.finishedAt ?? now) - job.startedAt,
+    };
+    if (job.status === 'COMPLETED') view.output = job.output;
+    if (job.status === 'FAILED') view.error = job.error;
+    return view;
+  }
+}
