@@ -82,6 +82,19 @@ export class CircuitOpenError extends SwitchyardError {
   }
 }
 
+/**
+ * The endpoint could not be reached or did not answer usably (connection refused or dropped,
+ * gateway 5xx, rate limiting that outlasted the retries). Nothing says the method ran, except
+ * for non-idempotent calls whose connection dropped after sending, which are never resent.
+ */
+export class EndpointUnavailableError extends SwitchyardError {
+  override name = 'EndpointUnavailableError' as const;
+  override readonly code = 'ENDPOINT_UNAVAILABLE' as const;
+  constructor(message: string, readonly endpoint?: string, readonly address?: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
 /** The worker or API refused the key (HTTP 401/403). */
 export class UnauthorizedError extends SwitchyardError {
   override name = 'UnauthorizedError' as const;

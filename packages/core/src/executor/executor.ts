@@ -11,9 +11,17 @@ export interface ExecuteRequest {
   signal?: AbortSignal;
   /** Absolute deadline, epoch ms (also in invocation.deadline). */
   deadline: number;
-  /** The method is safe to run twice (resubmission with the same callId is allowed). */
+  /**
+   * The method is safe to run twice (resubmission with the same callId is allowed). Executors
+   * resubmit after an ambiguous failure (502/504, dropped connection, no reply) only when true;
+   * 429/503 and connects that sent nothing are retried for every method.
+   */
   idempotent: boolean;
-  /** Resubmissions allowed for an idempotent method after a transport failure. */
+  /**
+   * Resubmissions allowed for an idempotent method after a transport failure. The router's
+   * budget (it retries on another replica when `isTransportFailure(error)`); executors bound
+   * their own submission retries by `submitAttempts` instead.
+   */
   retries: number;
 }
 

@@ -4,5 +4,3 @@ export type { RunpodExecutorOptions } from './runpod-executor';
 export { LoadBalancerExecutor } from './load-balancer-executor';
 export type { LoadBalancerExecutorOptions } from './load-balancer-executor';
 export type { BreakerOption } from './breaker-option';
-export { TERMINAL_STATUSES, isTerminal } from './runpod-job';
-export type { RunpodJob, RunpodJobStatus } from './runpod-job';

@@ -24,7 +24,7 @@ import { requireApiKey } from './api-key';
 import { resolveBreakers } from './breaker-option';
 import type { BreakerOption } from './breaker-option';
 import type { ExecuteRequest, Executor } from './executor';
-import { describeNetworkFailure, networkFailureKind } from './network-failure';
+import { describeNetworkFailure, networkFailureKind, unwrapRetryError } from './network-failure';
 import { encodeJsonBody } from './request-body';
 import { serverMessage } from './server-message';
 import { errorForStatus } from './status-errors';
@@ -191,7 +191,7 @@ export class LoadBalancerExecutor implements Executor {
           backoffLimit: this.retryMaxMs,
           delay: (attempt) => cappedExponentialDelay(attempt, this.retryInitialMs, this.retryMaxMs),
           jitter: true,
-          shouldRetry: ({ error }) => this.mayRetry(error, request, scope),
+          shouldRetry: ({ error }) => this.mayRetry(unwrapRetryError(error), request, scope),
         },
         hooks: {
           beforeRetry: [
@@ -228,7 +228,7 @@ export class LoadBalancerExecutor implements Executor {
    * ky's shouldRetry. A reply from a Switchyard worker is an answer, never retried. Transport
    * failures are retried only for idempotent methods, except connects that sent nothing.
    */
-  private async mayRetry(error: Error, request: ExecuteRequest, scope: DeadlineScope): Promise<boolean | undefined> {
+  private async mayRetry(error: unknown, request: ExecuteRequest, scope: DeadlineScope): Promise<boolean | undefined> {
     if (scope.signal.aborted) return false;
     if (error instanceof HTTPError) {
       const text = await error.response.clone().text().catch(() => '');

@@ -24,9 +24,10 @@ function causeCodes(cause: unknown): string[] {
 
 /** The kind of network failure `error` is, or undefined when it is not a network failure at all. */
 export function networkFailureKind(error: unknown): NetworkFailureKind | undefined {
-  if (!(error instanceof TypeError)) return undefined;
+  // Checked by name, not instanceof: fetch may come from another realm (vm contexts, jest).
+  if (error === null || typeof error !== 'object' || (error as Error).name !== 'TypeError') return undefined;
   const cause = (error as { cause?: unknown }).cause;
-  if (error.message !== 'fetch failed' && cause === undefined) return undefined;
+  if ((error as Error).message !== 'fetch failed' && cause === undefined) return undefined;
   const codes = causeCodes(cause);
   return codes.length > 0 && codes.every((c) => NOT_SENT_CODES.has(c)) ? 'not-sent' : 'ambiguous';
 }
@@ -47,6 +48,17 @@ export function describeNetworkFailure(error: unknown): string {
     UND_ERR_SOCKET: 'connection closed by the server',
   };
   if (code && known[code]) return `${known[code]} (${code})`;
-  const message = cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error);
+  const messageOf = (e: unknown): string | undefined =>
+    e !== null && typeof e === 'object' && typeof (e as Error).message === 'string' ? (e as Error).message : undefined;
+  const message = messageOf(cause) ?? messageOf(error) ?? String(error);
   return code ? `${message} (${code})` : message;
+}
+
+/**
+ * The value ky's `shouldRetry` was really given. ky wraps anything that is not `instanceof Error`
+ * in its (unexported) NonError with the original as `value`; fetch errors from another realm
+ * (vm contexts, jest) arrive that way.
+ */
+export function unwrapRetryError(error: Error): unknown {
+  return error.name === 'NonError' && 'value' in error ? (error as { value: unknown }).value : error;
 }

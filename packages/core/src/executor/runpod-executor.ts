@@ -15,7 +15,7 @@ import { resolveBreakers } from './breaker-option';
 import type { BreakerOption } from './breaker-option';
 import type { ExecuteRequest, Executor } from './executor';
 import { jobOutcome } from './job-outcome';
-import { describeNetworkFailure, networkFailureKind } from './network-failure';
+import { describeNetworkFailure, networkFailureKind, unwrapRetryError } from './network-failure';
 import { encodeJsonBody } from './request-body';
 import { isTerminal, parseJobBody } from './runpod-job';
 import type { RunpodJob } from './runpod-job';
@@ -26,6 +26,12 @@ import { transportFailure } from './transport-error';
 /** RunPod accepts `?wait=` from 1000 to 300000 ms (protocol reference §1.4). */
 const MIN_RUNSYNC_WAIT_MS = 1_000;
 const MAX_RUNSYNC_WAIT_MS = 300_000;
+/**
+ * `?wait=` ends this long before the deadline, so RunPod's IN_PROGRESS reply (with the job id)
+ * arrives while there is still time to cancel the job; with wait == time left, the deadline and
+ * the reply would race and the job could not be cancelled.
+ */
+const RUNSYNC_HEADROOM_MS = 1_000;
 /** Extra time a runsync reply may take beyond `wait` before the client stops waiting for it. */
 const RUNSYNC_GRACE_MS = 15_000;
 /** Longest a single /status request may take before it counts as a failed poll. */
@@ -42,7 +48,7 @@ export interface RunpodExecutorOptions {
    * Default env RUNPOD_ENDPOINT_BASE_URL, else `https://api.runpod.ai/v2`.
    */
   baseUrl?: string;
-  /** `?wait=` sent with runsync, ms; clamped to 1000..300000 and to the time left. Default 90000 (SWITCHYARD_RUNSYNC_WAIT_MS). */
+  /** `?wait=` sent with runsync, ms; at most the time left minus 1 s, clamped to 1000..300000. Default 90000 (SWITCHYARD_RUNSYNC_WAIT_MS). */
   runsyncWaitMs?: number;
   /** Delay before the first /status poll, ms; doubles after each poll. Default 200 (SWITCHYARD_POLL_INITIAL_MS). */
   pollInitialMs?: number;
@@ -179,7 +185,8 @@ export class RunpodExecutor implements Executor {
   /** POST /runsync with ky's retry limited to the cases where resubmitting is safe. */
   private async submit(state: CallState): Promise<RunpodJob> {
     const { request, scope } = state;
-    const wait = Math.min(MAX_RUNSYNC_WAIT_MS, Math.max(MIN_RUNSYNC_WAIT_MS, Math.min(this.runsyncWaitMs, scope.remaining())));
+    const wanted = Math.min(this.runsyncWaitMs, scope.remaining() - RUNSYNC_HEADROOM_MS);
+    const wait = Math.min(MAX_RUNSYNC_WAIT_MS, Math.max(MIN_RUNSYNC_WAIT_MS, Math.floor(wanted)));
     const url = `${state.address}/runsync`;
     try {
       state.submissions = 1;
@@ -199,7 +206,7 @@ export class RunpodExecutor implements Executor {
           backoffLimit: this.retryMaxMs,
           delay: (attempt) => cappedExponentialDelay(attempt, this.retryInitialMs, this.retryMaxMs),
           jitter: true,
-          shouldRetry: ({ error }) => this.mayResubmit(error, request, scope),
+          shouldRetry: ({ error }) => this.mayResubmit(unwrapRetryError(error), request, scope),
         },
         hooks: {
           beforeRetry: [
@@ -228,7 +235,7 @@ export class RunpodExecutor implements Executor {
    * `true` forces a retry, `false` stops. Only failures where no job can exist yet are always
    * retried; ambiguous ones only for idempotent methods.
    */
-  private mayResubmit(error: Error, request: ExecuteRequest, scope: DeadlineScope): boolean | undefined {
+  private mayResubmit(error: unknown, request: ExecuteRequest, scope: DeadlineScope): boolean | undefined {
     if (scope.signal.aborted) return false;
     if (error instanceof HTTPError) {
       const status = error.response.status;
@@ -385,6 +392,7 @@ export class RunpodExecutor implements Executor {
       await response.text();
       this.logger.debug(`cancelled job ${jobId}`, { endpoint: state.request.endpoint, jobId });
     } catch (error) {
+      if (error instanceof HTTPError) void error.response.body?.cancel().catch(() => undefined);
       this.logger.warn(`could not cancel job ${jobId} of ${state.where}; it may keep running on RunPod`, {
         endpoint: state.request.endpoint,
         jobId,

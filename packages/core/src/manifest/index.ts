@@ -1,11 +1,10 @@
-export { Manifest, ManifestEndpoint, ManifestMethod, ManifestResources, MANIFEST_VERSION, ROUTE_NAME_PATTERN, ENV_NAME_PATTERN, CONTRACT_PATTERN } from './model';
+// Public surface of the manifest folder (re-exported by @switchyard/core). Helpers such as
+// validateManifest and findCycle stay importable from their own files inside the package.
+export { Manifest, ManifestEndpoint, ManifestMethod, ManifestResources, MANIFEST_VERSION } from './model';
 export type { ExtensionKey } from './model';
-export { buildManifest, BUILD_SOURCE } from './build';
+export { buildManifest } from './build';
 export type { BuildManifestOptions } from './build';
-export { loadManifest, OBJECT_SOURCE } from './load';
-export { validateManifest, LOAD_HINT } from './validate';
-export type { ValidateManifestOptions } from './validate';
+export { loadManifest } from './load';
 export { manifestToJson, writeManifest } from './write';
 export { contractHash } from './contract';
 export type { ContractSource } from './contract';
-export { findCycle } from './cycles';

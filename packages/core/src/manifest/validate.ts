@@ -133,7 +133,10 @@ function splitExtensions(value: Record<string, unknown>, base: string, fail: Fai
   return [extensions, fields];
 }
 
-function refuseForbiddenKeys(value: unknown, path: string, depth: number, fail: Fail): void {
+/** Fields whose values are maps keyed by names; their keys are written `["key"]` in paths. */
+const MAP_FIELDS: ReadonlySet<string> = new Set(['endpoints', 'env', 'function_registry', 'resources_endpoints']);
+
+function refuseForbiddenKeys(value: unknown, path: string, depth: number, fail: Fail, isMap = false): void {
   if (value === null || typeof value !== 'object') return;
   if (depth > MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels; a manifest is far shallower`);
   if (Array.isArray(value)) {
@@ -141,9 +144,9 @@ function refuseForbiddenKeys(value: unknown, path: string, depth: number, fail: 
     return;
   }
   for (const [key, item] of Object.entries(value)) {
-    const itemPath = fieldPath(path, key);
+    const itemPath = isMap ? keyPath(path, key) : fieldPath(path, key);
     if (FORBIDDEN_KEYS.has(key)) fail(itemPath, 'is a refused key (prototype-pollution risk); remove it');
-    refuseForbiddenKeys(item, itemPath, depth + 1, fail);
+    refuseForbiddenKeys(item, itemPath, depth + 1, fail, !isMap && MAP_FIELDS.has(key));
   }
 }
 

@@ -7,11 +7,11 @@ import {
   DirectoryUnavailableError,
   RemoteExecutionError,
   RouteNotFoundError,
-  SwitchyardError,
 } from '../errors';
 import type { Executor } from '../executor/executor';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
+import { isTransportFailure } from '../resilience/transport-failure';
 import type { Serializer } from '../serialization/serializer';
 import { WIRE_VERSION, type Invocation } from '../serialization/wire';
 import { childTraceparent, currentCallContext, withCallContext } from './call-context';
@@ -167,9 +167,7 @@ export class RemoteRouter {
 
   /** Transport-level failures that a resubmission with the same callId may cure. */
   private isResubmittable(error: unknown): boolean {
-    if (error instanceof CircuitOpenError) return true;
-    if (error instanceof SwitchyardError) return false;
-    return error instanceof Error; // connection errors and other non-typed transport failures
+    return error instanceof CircuitOpenError || isTransportFailure(error);
   }
 
   /** A remote error whose class is registered comes back as that class; `remote` keeps the details. */

@@ -127,6 +127,8 @@ export class Dispatcher implements JobDispatcher {
       if (typeof method !== 'function') {
         throw new RouteNotFoundError(`${where} is registered as @Remote but the hosted instance has no such method. Check the class's providers in the runtime's container.`, endpointName, routeName);
       }
+      // A job cancelled before its method started never starts.
+      context.signal.throwIfAborted();
       stage = 'method';
       const result: unknown = await runWithInvocationContext(
         { deadline: invocation.deadline, signal, traceparent: invocation.traceparent },

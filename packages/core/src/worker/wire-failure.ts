@@ -23,6 +23,10 @@ export function requestErrorStatus(error: unknown): number {
 /** Anything thrown, as an Error (a thrown string or object keeps its text). */
 export function asError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
+  // Errors from another realm (e.g. Node's DOMException seen from a vm context) fail instanceof.
+  if (thrown !== null && typeof thrown === 'object' && typeof (thrown as Error).name === 'string' && typeof (thrown as Error).message === 'string') {
+    return thrown as Error;
+  }
   let text: string;
   try {
     text = typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown);

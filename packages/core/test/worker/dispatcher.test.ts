@@ -59,8 +59,10 @@ class DispatchReports {
 
   @Remote() async watch(label: string, signal: AbortSignal): Promise<string> {
     if (!(signal instanceof AbortSignal)) return 'no signal';
+    const aborted = () => `${label} aborted by ${(signal.reason as Error).name}`;
+    if (signal.aborted) return aborted();
     return new Promise((resolve) => {
-      signal.addEventListener('abort', () => resolve(`${label} aborted by ${(signal.reason as Error).name}`), { once: true });
+      signal.addEventListener('abort', () => resolve(aborted()), { once: true });
     });
   }
 
@@ -78,7 +80,11 @@ class DispatchReports {
   }
 
   @Remote() async unserializable(): Promise<unknown> {
-    return { fn: () => 1, sym: Symbol('s') };
+    return {
+      get broken(): never {
+        throw new Error('this getter cannot be read');
+      },
+    };
   }
 
   @Remote({ name: 'renamed' }) async internalName(): Promise<string> {
@@ -116,7 +122,7 @@ describe('Dispatcher', () => {
   let dispatcher: Dispatcher;
 
   beforeEach(() => {
-    runtime = createRuntime({ endpoint: 'dispatch-reports', logger: new MemoryLogger(), manifest: { version: 1, endpoints: {} } as never });
+    runtime = createRuntime({ endpoint: 'dispatch-reports', logger: new MemoryLogger() });
     dispatcher = new Dispatcher({ runtime, endpoints: [DispatchReports, DispatchElsewhere] });
     DispatchReports.calls = 0;
   });
@@ -257,8 +263,17 @@ describe('Dispatcher', () => {
   it('passes the job signal to a trailing AbortSignal parameter the caller did not send', async () => {
     const controller = new AbortController();
     const pending = dispatcher.dispatch(invocation(DispatchReports, 'watch', ['job']), context(controller.signal));
+    await new Promise((resolve) => setImmediate(resolve));
     controller.abort();
     expect(output(await pending)).toBe('job aborted by AbortError');
+  });
+
+  it('does not start a method whose job was cancelled before it ran', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const error = failure(await dispatcher.dispatch(invocation(DispatchReports, 'add', [1, 2]), context(controller.signal)), 500);
+    expect(error.name).toBe('AbortError');
+    expect(DispatchReports.calls).toBe(0);
   });
 
   it('aborts the method signal when the deadline passes while it runs', async () => {

@@ -1,0 +1,515 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  CircuitOpenError,
+  DeadlineExceededError,
+  EndpointUnavailableError,
+  InvalidRequestError,
+  PayloadTooLargeError,
+  RemoteExecutionError,
+  RouteNotFoundError,
+  SerializationError,
+  UnauthorizedError,
+} from '../../src/errors';
+import { RunpodExecutor } from '../../src/executor/runpod-executor';
+import type { RunpodExecutorOptions } from '../../src/executor/runpod-executor';
+import { MemoryLogger } from '../../src/observability/logger';
+import { isTransportFailure } from '../../src/resilience/transport-failure';
+import { startRunpodStandin } from '../support/runpod-standin';
+import type { RunpodStandin } from '../support/runpod-standin';
+import { callRequest, decodeResult, rejectionOf, switchyardWorker, untilAborted } from './helpers';
+
+const KEY = 'sk-test-runpod-key-0123456789';
+
+/** A port nothing listens on: bound once, then released. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** A fetch that counts calls, to count attempts against a port where no server can count. */
+function countingFetch(): { fetch: typeof fetch; calls: () => number } {
+  let calls = 0;
+  return {
+    fetch: (input, init) => {
+      calls++;
+      return fetch(input, init);
+    },
+    calls: () => calls,
+  };
+}
+
+describe('RunpodExecutor', () => {
+  let runpod: RunpodStandin;
+  let logger: MemoryLogger;
+
+  const executor = (options: RunpodExecutorOptions = {}): RunpodExecutor =>
+    new RunpodExecutor({
+      apiKey: KEY,
+      runsyncWaitMs: 5_000,
+      pollInitialMs: 2,
+      pollMaxMs: 10,
+      retryInitialMs: 1,
+      retryMaxMs: 5,
+      breaker: false,
+      logger,
+      ...options,
+    });
+
+  beforeEach(async () => {
+    runpod = await startRunpodStandin({ apiKey: KEY });
+    logger = new MemoryLogger();
+  });
+  afterEach(async () => {
+    await runpod.close();
+  });
+
+  it('returns the output when runsync completes at once, sending the Bearer key and a clamped ?wait', async () => {
+    runpod.endpoint('image-processor', { handler: switchyardWorker(([w, h]) => ({ width: w, height: h, at: new Date(0) })) });
+
+    const output = await executor().execute(callRequest(runpod.address('image-processor'), [512, 256]));
+
+    expect(decodeResult(output)).toEqual({ width: 512, height: 256, at: new Date(0) });
+    expect(runpod.count({ op: 'runsync' })).toBe(1);
+    expect(runpod.count({ op: 'status' })).toBe(0);
+    const submit = runpod.requests[0];
+    expect(submit.method).toBe('POST');
+    expect(submit.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(submit.headers['content-type']).toContain('application/json');
+    expect(Number(submit.query.wait)).toBeGreaterThanOrEqual(1_000);
+    expect(Number(submit.query.wait)).toBeLessThanOrEqual(5_000);
+    expect(JSON.parse(submit.body).input).toMatchObject({ sy: 1, endpoint: 'image-processor', method: 'resize' });
+  });
+
+  it('asks runsync to wait no longer than the time left minus 1 s, so a job id arrives before the deadline', async () => {
+    runpod.endpoint('image-processor', { handler: switchyardWorker(() => 'ok') });
+
+    await executor({ runsyncWaitMs: 90_000 }).execute(callRequest(runpod.address('image-processor'), [], { timeoutMs: 3_000 }));
+
+    expect(Number(runpod.requests[0].query.wait)).toBeLessThanOrEqual(2_000);
+    expect(Number(runpod.requests[0].query.wait)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('builds the address from baseUrl when the directory gives a bare endpoint id', async () => {
+    runpod.endpoint('abc123', { handler: switchyardWorker(() => 'ok') });
+
+    const output = await executor({ baseUrl: runpod.url }).execute(callRequest('abc123', []));
+
+    expect(decodeResult(output)).toBe('ok');
+    expect(runpod.requests[0].path).toBe('/v2/abc123/runsync');
+  });
+
+  it('polls /status after runsync returns IN_PROGRESS until COMPLETED, without resubmitting', async () => {
+    runpod.endpoint('image-processor', {
+      runsyncWaitCapMs: 0,
+      handler: switchyardWorker(async (_args, job) => {
+        while (job.polls() < 2) await new Promise((r) => setTimeout(r, 1));
+        return 'resized';
+      }),
+    });
+
+    const output = await executor().execute(callRequest(runpod.address('image-processor'), [1]));
+
+    expect(decodeResult(output)).toBe('resized');
+    expect(runpod.count({ op: 'runsync' })).toBe(1);
+    expect(runpod.count({ op: 'status' })).toBeGreaterThanOrEqual(2);
+    const jobId = [...runpod.jobs.keys()][0];
+    expect(runpod.requests.filter((r) => r.op === 'status').every((r) => r.jobId === jobId && r.method === 'GET')).toBe(true);
+  });
+
+  it('polls to FAILED and throws RemoteExecutionError with the remote name, message and stack', async () => {
+    class ValueError extends Error {
+      override name = 'ValueError';
+    }
+    runpod.endpoint('image-processor', {
+      runsyncWaitCapMs: 0,
+      handler: switchyardWorker(async function resizeOnWorker(_args, job) {
+        while (job.polls() < 1) await new Promise((r) => setTimeout(r, 1));
+        throw new ValueError('width must be positive');
+      }),
+    });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [-1])));
+
+    expect(error).toBeInstanceOf(RemoteExecutionError);
+    const remote = error as RemoteExecutionError;
+    const jobId = [...runpod.jobs.keys()][0];
+    expect(remote.jobId).toBe(jobId);
+    expect(remote.endpoint).toBe('image-processor');
+    expect(remote.method).toBe('resize');
+    expect(remote.remote.name).toBe('ValueError');
+    expect(remote.remote.message).toBe('width must be positive');
+    expect(remote.remote.stack).toContain('resizeOnWorker');
+    expect(remote.message).toBe(`image-processor.resize failed on endpoint image-processor (job ${jobId}): ValueError: width must be positive`);
+    expect(isTransportFailure(error)).toBe(false);
+  });
+
+  it('polls to CANCELLED and throws RemoteExecutionError named JobCancelled', async () => {
+    runpod.endpoint('image-processor', {
+      runsyncWaitCapMs: 0,
+      handler: (_input, job) => untilAborted(job.signal),
+      endAfterPolls: { polls: 1, status: 'CANCELLED' },
+    });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(error).toBeInstanceOf(RemoteExecutionError);
+    expect((error as RemoteExecutionError).remote.name).toBe('JobCancelled');
+    expect(error.message).toContain('was cancelled on RunPod');
+    expect(runpod.count({ op: 'status' })).toBe(1);
+  });
+
+  it('polls /status until TIMED_OUT and then stops: a finite number of polls and RemoteExecutionError JobTimedOut', async () => {
+    runpod.endpoint('image-processor', {
+      runsyncWaitCapMs: 0,
+      handler: (_input, job) => untilAborted(job.signal),
+      endAfterPolls: { polls: 3, status: 'TIMED_OUT' },
+    });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(error).toBeInstanceOf(RemoteExecutionError);
+    expect((error as RemoteExecutionError).remote.name).toBe('JobTimedOut');
+    expect(error.message).toContain("execution timeout");
+    expect(runpod.count({ op: 'status' })).toBe(3);
+    expect(runpod.count({ op: 'runsync' })).toBe(1);
+  });
+
+  it('cancels the job with /cancel when the deadline passes and throws DeadlineExceededError with the job id', async () => {
+    runpod.endpoint('image-processor', { runsyncWaitCapMs: 0, handler: (_input, job) => untilAborted(job.signal) });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [], { timeoutMs: 150 })));
+
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    const jobId = [...runpod.jobs.keys()][0];
+    expect((error as DeadlineExceededError).jobId).toBe(jobId);
+    expect(error.message).toMatch(/did not finish within \d+ms \(job .+ was cancelled\); raise timeoutMs on the @Remote method or pass \{ timeoutMs \} to runtime\.call/);
+    expect(runpod.count({ op: 'cancel', jobId })).toBe(1);
+    expect(runpod.jobs.get(jobId)!.status).toBe('CANCELLED');
+  });
+
+  it('still throws DeadlineExceededError and logs a warning when /cancel fails', async () => {
+    runpod.endpoint('image-processor', {
+      runsyncWaitCapMs: 0,
+      handler: (_input, job) => untilAborted(job.signal),
+      cancel: [{ kind: 'respond', status: 500, body: { error: 'cancel broke' } }],
+    });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [], { timeoutMs: 100 })));
+
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect(runpod.count({ op: 'cancel' })).toBe(1);
+    const warning = logger.records.find((r) => r.level === 'warn' && r.message.startsWith('could not cancel job'));
+    expect(warning?.fields).toMatchObject({ reason: 'HTTP 500' });
+  });
+
+  it('throws DeadlineExceededError without a job id and sends no /cancel when the deadline passes before RunPod answers runsync', async () => {
+    runpod.endpoint('image-processor', { submit: [{ kind: 'hang' }] });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [], { timeoutMs: 150 })));
+
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect((error as DeadlineExceededError).jobId).toBeUndefined();
+    expect(error.message).toContain('had not returned a job id');
+    expect(runpod.count({ op: 'cancel' })).toBe(0);
+    expect(runpod.count({ op: 'runsync' })).toBe(1);
+  });
+
+  it('cancels the job and rethrows the abort reason when the caller aborts', async () => {
+    runpod.endpoint('image-processor', { runsyncWaitCapMs: 0, handler: (_input, job) => untilAborted(job.signal) });
+    const controller = new AbortController();
+    const reason = new Error('the user closed the page');
+    runpod.onRequest = (r) => {
+      if (r.op === 'status') controller.abort(reason);
+    };
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [], { signal: controller.signal })));
+
+    expect(error).toBe(reason);
+    const jobId = [...runpod.jobs.keys()][0];
+    expect(runpod.count({ op: 'cancel', jobId })).toBe(1);
+    expect(runpod.jobs.get(jobId)!.status).toBe('CANCELLED');
+  });
+
+  it('retries a 429 with Retry-After and then succeeds (2 submissions seen by the server)', async () => {
+    runpod.endpoint('image-processor', {
+      submit: [{ kind: 'respond', status: 429, retryAfter: '1', body: { error: 'rate limited' } }],
+      handler: switchyardWorker(() => 'second time lucky'),
+    });
+
+    // Retry-After: 1 s is honoured but capped by maxRetryAfterMs, so the test stays fast.
+    const output = await executor({ maxRetryAfterMs: 20 }).execute(callRequest(runpod.address('image-processor'), []));
+
+    expect(decodeResult(output)).toBe('second time lucky');
+    expect(runpod.count({ op: 'runsync' })).toBe(2);
+    expect(runpod.jobs.size).toBe(1);
+    expect(logger.records.some((r) => r.message.startsWith('resubmitting'))).toBe(true);
+    expect(JSON.stringify(logger.records)).not.toContain(KEY);
+  });
+
+  it('retries a 503 on submission (not accepted) even for a non-idempotent call', async () => {
+    runpod.endpoint('image-processor', {
+      submit: [{ kind: 'respond', status: 503, body: { error: 'no capacity' } }],
+      handler: switchyardWorker(() => 'accepted'),
+    });
+
+    const output = await executor().execute(callRequest(runpod.address('image-processor'), [], { idempotent: false }));
+
+    expect(decodeResult(output)).toBe('accepted');
+    expect(runpod.count({ op: 'runsync' })).toBe(2);
+  });
+
+  it('throws a transport failure after submitAttempts when 429 persists', async () => {
+    runpod.endpoint('image-processor', {
+      submit: [1, 2, 3].map(() => ({ kind: 'respond' as const, status: 429, retryAfter: '0' })),
+    });
+
+    const error = await rejectionOf(executor({ submitAttempts: 3 }).execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(error).toBeInstanceOf(EndpointUnavailableError);
+    expect(isTransportFailure(error)).toBe(true);
+    expect(error.message).toContain('HTTP 429');
+    expect(error.message).toContain('after 3 attempts');
+    expect(runpod.count({ op: 'runsync' })).toBe(3);
+  });
+
+  it('keeps polling after a 503 on /status and never submits the job again', async () => {
+    runpod.endpoint('image-processor', {
+      runsyncWaitCapMs: 0,
+      status: [
+        { kind: 'respond', status: 503, body: { error: 'service unavailable' } },
+        { kind: 'drop' },
+      ],
+      handler: switchyardWorker(async (_args, job) => {
+        while (job.polls() < 3) await new Promise((r) => setTimeout(r, 1));
+        return 'done';
+      }),
+    });
+
+    const output = await executor().execute(callRequest(runpod.address('image-processor'), []));
+
+    expect(decodeResult(output)).toBe('done');
+    expect(runpod.count({ op: 'runsync' })).toBe(1);
+    expect(runpod.count({ op: 'status' })).toBeGreaterThanOrEqual(3);
+    expect(runpod.jobs.size).toBe(1);
+  });
+
+  it('does not resubmit a non-idempotent call when the connection drops after RunPod accepted it', async () => {
+    runpod.endpoint('image-processor', { submit: [{ kind: 'drop', accept: true }], handler: switchyardWorker(() => 'ran') });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(error).toBeInstanceOf(EndpointUnavailableError);
+    expect(isTransportFailure(error)).toBe(true);
+    expect(error.message).toContain('not idempotent');
+    expect(runpod.count({ op: 'runsync' })).toBe(1);
+    expect(runpod.jobs.size).toBe(1);
+  });
+
+  it('does not resubmit a non-idempotent call after a 502 (RunPod may have accepted it)', async () => {
+    runpod.endpoint('image-processor', { submit: [{ kind: 'respond', status: 502, body: 'Bad Gateway' }] });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(isTransportFailure(error)).toBe(true);
+    expect(error.message).toContain('HTTP 502');
+    expect(runpod.count({ op: 'runsync' })).toBe(1);
+  });
+
+  it('resubmits an idempotent call with the same callId after a dropped connection', async () => {
+    runpod.endpoint('image-processor', { submit: [{ kind: 'drop', accept: true }], handler: switchyardWorker(() => 'ran') });
+
+    const request = callRequest(runpod.address('image-processor'), [], { idempotent: true, callId: 'call-42' });
+    const output = await executor().execute(request);
+
+    expect(decodeResult(output)).toBe('ran');
+    const submissions = runpod.requests.filter((r) => r.op === 'runsync');
+    expect(submissions).toHaveLength(2);
+    expect(submissions.map((r) => JSON.parse(r.body).input.callId)).toEqual(['call-42', 'call-42']);
+  });
+
+  it('retries a refused connection (nothing was sent) and then throws a typed transport failure', async () => {
+    const port = await closedPort();
+    const counter = countingFetch();
+
+    const error = await rejectionOf(
+      executor({ submitAttempts: 3, fetch: counter.fetch }).execute(callRequest(`http://127.0.0.1:${port}/v2/image-processor`, [])),
+    );
+
+    expect(error).toBeInstanceOf(EndpointUnavailableError);
+    expect(isTransportFailure(error)).toBe(true);
+    expect((error as EndpointUnavailableError).address).toBe(`http://127.0.0.1:${port}/v2/image-processor`);
+    expect((error as { jobId?: string }).jobId).toBeUndefined();
+    expect(error.message).toContain('connection refused (ECONNREFUSED) after 3 attempts');
+    expect(counter.calls()).toBe(3);
+  });
+
+  it('refuses a payload over 20 MB before making any request', async () => {
+    runpod.endpoint('image-processor', {});
+    const big = 'x'.repeat(21 * 1024 * 1024);
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [big])));
+
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect((error as PayloadTooLargeError).limit).toBe(20 * 1024 * 1024);
+    expect((error as PayloadTooLargeError).size).toBeGreaterThan(21 * 1024 * 1024);
+    expect(error.message).toContain('image-processor.resize');
+    expect(error.message).toContain('Pass a URL to the data');
+    expect(runpod.requests).toHaveLength(0);
+  });
+
+  it('maps a 413 from the server to PayloadTooLargeError with the server message', async () => {
+    await runpod.close();
+    runpod = await startRunpodStandin({ apiKey: KEY, runsyncLimitBytes: 100 });
+    runpod.endpoint('image-processor', {});
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), ['y'.repeat(200)])));
+
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(error.message).toContain('larger than the 100-byte limit');
+  });
+
+  it('throws UnauthorizedError on 401 without putting the key in the message', async () => {
+    runpod.endpoint('image-processor', {});
+    const wrongKey = 'sk-wrong-key-do-not-print-me';
+
+    const error = await rejectionOf(executor({ apiKey: wrongKey }).execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error.message).toContain('RUNPOD_API_KEY');
+    expect(error.message).not.toContain(wrongKey);
+    expect(error.message).not.toContain(KEY);
+    expect(runpod.count({ op: 'runsync' })).toBe(1);
+  });
+
+  it('throws UnauthorizedError naming RUNPOD_API_KEY and sends nothing when no key is set', async () => {
+    runpod.endpoint('image-processor', {});
+    const saved = process.env.RUNPOD_API_KEY;
+    delete process.env.RUNPOD_API_KEY;
+    try {
+      const error = await rejectionOf(executor({ apiKey: undefined }).execute(callRequest(runpod.address('image-processor'), [])));
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect(error.message).toContain('Set RUNPOD_API_KEY');
+    } finally {
+      if (saved !== undefined) process.env.RUNPOD_API_KEY = saved;
+    }
+    expect(runpod.requests).toHaveLength(0);
+  });
+
+  it('reads the key from RUNPOD_API_KEY at construction', async () => {
+    runpod.endpoint('image-processor', { handler: switchyardWorker(() => 1) });
+    const saved = process.env.RUNPOD_API_KEY;
+    process.env.RUNPOD_API_KEY = KEY;
+    let built: RunpodExecutor;
+    try {
+      built = executor({ apiKey: undefined });
+    } finally {
+      if (saved === undefined) delete process.env.RUNPOD_API_KEY;
+      else process.env.RUNPOD_API_KEY = saved;
+    }
+    expect(decodeResult(await built.execute(callRequest(runpod.address('image-processor'), [])))).toBe(1);
+  });
+
+  it('throws RouteNotFoundError naming the endpoint and address on a 404 from runsync', async () => {
+    const address = runpod.address('no-such-endpoint');
+
+    const error = await rejectionOf(executor().execute(callRequest(address, [], { endpoint: 'reports' })));
+
+    expect(error).toBeInstanceOf(RouteNotFoundError);
+    expect(error.message).toContain('reports');
+    expect(error.message).toContain(`${address}/runsync`);
+  });
+
+  it('throws RemoteExecutionError JobNotFound when /status answers 404 (the job expired)', async () => {
+    runpod.endpoint('image-processor', {
+      runsyncWaitCapMs: 0,
+      handler: (_input, job) => untilAborted(job.signal),
+      status: [{ kind: 'respond', status: 404, body: { error: 'job not found' } }],
+    });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(error).toBeInstanceOf(RemoteExecutionError);
+    expect((error as RemoteExecutionError).remote.name).toBe('JobNotFound');
+    expect((error as RemoteExecutionError).jobId).toBe([...runpod.jobs.keys()][0]);
+    expect(error.message).toContain('no longer known');
+  });
+
+  it('throws InvalidRequestError with the server message on a 400', async () => {
+    runpod.endpoint('image-processor', { submit: [{ kind: 'respond', status: 400, body: { error: 'input must be an object' } }] });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(error.message).toContain('input must be an object');
+  });
+
+  it('throws SerializationError when a COMPLETED output is not a Switchyard result', async () => {
+    runpod.endpoint('image-processor', { handler: () => ({ echo: 'plain python handler' }) });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [])));
+
+    expect(error).toBeInstanceOf(SerializationError);
+    expect(error.message).toContain('not running a Switchyard worker');
+  });
+
+  describe('circuit breaker', () => {
+    it('opens after N consecutive transport failures and then refuses without a request', async () => {
+      const port = await closedPort();
+      const counter = countingFetch();
+      const ex = executor({ submitAttempts: 1, fetch: counter.fetch, breaker: { threshold: 2, resetMs: 60_000 } });
+      const address = `http://127.0.0.1:${port}/v2/image-processor`;
+
+      for (let i = 0; i < 2; i++) expect(isTransportFailure(await rejectionOf(ex.execute(callRequest(address, []))))).toBe(true);
+      expect(ex.isAvailable(address)).toBe(false);
+      const error = await rejectionOf(ex.execute(callRequest(address, [])));
+
+      expect(error).toBeInstanceOf(CircuitOpenError);
+      expect((error as CircuitOpenError).address).toBe(address);
+      expect((error as CircuitOpenError).endpoint).toBe('image-processor');
+      expect(error.message).toMatch(/probe call will be let through in \d+ ms/);
+      expect(counter.calls()).toBe(2);
+    });
+
+    it('does not count FAILED jobs from user code', async () => {
+      runpod.endpoint('image-processor', { handler: switchyardWorker(() => Promise.reject(new Error('user bug'))) });
+      const ex = executor({ breaker: { threshold: 2, resetMs: 60_000 } });
+      const address = runpod.address('image-processor');
+
+      for (let i = 0; i < 3; i++) expect(await rejectionOf(ex.execute(callRequest(address, [])))).toBeInstanceOf(RemoteExecutionError);
+
+      expect(ex.isAvailable(address)).toBe(true);
+      expect(runpod.count({ op: 'runsync' })).toBe(3);
+    });
+
+    it('lets one probe through after resetMs while concurrent calls are refused, and closes on success', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((r) => (release = r));
+      runpod.endpoint('image-processor', {
+        submit: [{ kind: 'respond', status: 500, body: { error: 'worker crashed' } }],
+        handler: switchyardWorker(async ([n]) => {
+          if (n === 'probe') await gate;
+          return n;
+        }),
+      });
+      const ex = executor({ breaker: { threshold: 1, resetMs: 30 } });
+      const address = runpod.address('image-processor');
+
+      expect(isTransportFailure(await rejectionOf(ex.execute(callRequest(address, ['first']))))).toBe(true);
+      expect(await rejectionOf(ex.execute(callRequest(address, ['while open'])))).toBeInstanceOf(CircuitOpenError);
+      await new Promise((r) => setTimeout(r, 40));
+
+      const probe = ex.execute(callRequest(address, ['probe']));
+      const concurrent = await rejectionOf(ex.execute(callRequest(address, ['concurrent'])));
+      expect(concurrent).toBeInstanceOf(CircuitOpenError);
+      expect(concurrent.message).toContain('probe');
+      release();
+      expect(decodeResult(await probe)).toBe('probe');
+      expect(decodeResult(await ex.execute(callRequest(address, ['after'])))).toBe('after');
+      expect(runpod.count({ op: 'runsync' })).toBe(3);
+    });
+  });
+});
