@@ -72,7 +72,7 @@ export function getEndpointMetadata(target: unknown): EndpointMetadata | undefin
 
 /** Every endpoint decorated in this process, sorted by name. */
 export function listEndpoints(): EndpointMetadata[] {
-  return [...endpointRegistry().values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...endpointRegistry().values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The `@Remote` method with this route name, or undefined. */

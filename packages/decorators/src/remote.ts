@@ -42,7 +42,7 @@ export function Remote(options: RemoteOptions = {}): MethodDecorator {
       retries: options.retries ?? 0,
       fallback: options.fallback ?? 'none',
     };
-    // Method decorators run bottom-up; unshift keeps source order.
-    Reflect.defineMetadata(REMOTE_METHODS, [record, ...own], target);
+    // Method decorators run in source order (one per method), so appending keeps it.
+    Reflect.defineMetadata(REMOTE_METHODS, [...own, record], target);
   };
 }
