@@ -3,14 +3,17 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { SwitchyardError } from '../errors';
 import { register as registerBuild } from './commands/build';
+import { register as registerCall } from './commands/call';
+import { register as registerDev } from './commands/dev';
 import { register as registerManifest } from './commands/manifest';
+import { register as registerServe } from './commands/serve';
 import { processIo, type CliIo } from './io';
 
 /** Adds one command (or group) to the program. Each file in cli/commands exports one. */
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 /** Every command of `switchyard`, in the order `--help` lists them. Add new command files here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerManifest];
+export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerManifest, registerDev, registerServe, registerCall];
 
 /** Exit code for usage errors: unknown command or option, missing argument, no command. */
 export const EXIT_USAGE = 2;

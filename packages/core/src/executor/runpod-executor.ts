@@ -117,6 +117,8 @@ export class RunpodExecutor implements Executor {
   private readonly apiKey: string | undefined;
   private readonly baseUrl: string;
   private readonly runsyncWaitMs: number;
+  /** /run's limit (10 MB): calls with a short budget use /run when their body fits. */
+  private readonly runPayloadLimit: number;
   private readonly pollInitialMs: number;
   private readonly pollMaxMs: number;
   private readonly retryInitialMs: number;
@@ -139,6 +141,7 @@ export class RunpodExecutor implements Executor {
     this.submitAttempts = Math.max(1, Math.floor(options.submitAttempts ?? defaults.submitAttempts));
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? defaults.maxRetryAfterMs;
     this.payloadLimit = options.payloadLimitBytes ?? defaults.runsyncPayloadLimit;
+    this.runPayloadLimit = Math.min(this.payloadLimit, defaults.runPayloadLimit);
     this.breakers = resolveBreakers(options.breaker);
     this.logger = options.logger ?? new ConsoleLogger({ secrets: [this.apiKey], prefix: 'runpod-executor' });
     this.http = ky.create({ fetch: options.fetch, throwHttpErrors: true, retry: 0 });
@@ -187,15 +190,19 @@ export class RunpodExecutor implements Executor {
     const { request, scope } = state;
     const wanted = Math.min(this.runsyncWaitMs, scope.remaining() - RUNSYNC_HEADROOM_MS);
     const wait = Math.min(MAX_RUNSYNC_WAIT_MS, Math.max(MIN_RUNSYNC_WAIT_MS, Math.floor(wanted)));
-    const url = `${state.address}/runsync`;
+    // With less budget than runsync's shortest wait, the deadline could pass before any reply
+    // carries a job id, leaving a job nobody can cancel. /run answers with the id at once, so
+    // short calls use it (when the body fits /run's smaller limit) and then poll.
+    const useRun = wanted < MIN_RUNSYNC_WAIT_MS && Buffer.byteLength(state.body) <= this.runPayloadLimit;
+    const url = `${state.address}/${useRun ? 'run' : 'runsync'}`;
     try {
       state.submissions = 1;
       const response = await this.http.post(url, {
-        searchParams: { wait },
+        searchParams: useRun ? undefined : { wait },
         body: state.body,
         headers: state.headers,
         signal: scope.signal,
-        timeout: wait + RUNSYNC_GRACE_MS,
+        timeout: useRun ? Math.max(1, scope.remaining()) + RUNSYNC_GRACE_MS : wait + RUNSYNC_GRACE_MS,
         retry: {
           limit: this.submitAttempts - 1,
           // POST is listed because shouldRetry below only lets through the safe cases.

@@ -41,6 +41,11 @@ export interface Runtime {
   hosts(endpoint: string): boolean;
   /** Explicit call with per-call options; routes exactly like `get(cls)[method](...args)`. */
   call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): Promise<MethodResult<T, K>>;
+  /**
+   * Calls `endpoint.method` by name (as `switchyard call` does), using the loaded @Endpoint class
+   * when there is one, else the manifest's description of the endpoint.
+   */
+  callEndpoint(endpoint: string, method: string, args: unknown[], options?: CallOptions): Promise<unknown>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

@@ -103,7 +103,7 @@ class SwitchyardRuntime implements Runtime {
   readonly defaults: SwitchyardDefaults;
   private readonly router: RemoteRouter;
   private readonly prepared = new Set<Constructor>();
-  private readonly owned: Array<{ close?(): void | Promise<void> }> = [];
+  private readonly owned: object[] = [];
   private fallbackContainer: DependencyContainer | undefined;
   private closed = false;
 
@@ -133,7 +133,7 @@ class SwitchyardRuntime implements Runtime {
     for (const metadata of listEndpoints()) this.prepare(metadata.target);
   }
 
-  private own<T extends { close?(): void | Promise<void> }>(component: T): T {
+  private own<T extends object>(component: T): T {
     this.owned.push(component);
     return component;
   }
@@ -227,6 +227,45 @@ class SwitchyardRuntime implements Runtime {
     return (await withCallContext({ signal: options.signal, deadline }, () => instance[method](...argList))) as MethodResult<T, K>;
   }
 
+  async callEndpoint(endpoint: string, method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+    this.assertOpen();
+    const fromCode = listEndpoints().find((e) => e.name === endpoint);
+    if (fromCode) {
+      const route = fromCode.methods.find((m) => m.name === method);
+      if (route && this.hosted.has(endpoint)) return this.call(fromCode.target, route.property as never, args as never, options);
+      return this.router.invoke(fromCode, method, args, options);
+    }
+    const declared = this.manifest?.endpoints[endpoint];
+    if (!declared) {
+      throw new RouteNotFoundError(
+        `Unknown endpoint "${endpoint}": no @Endpoint class is loaded with that name and the manifest does not list it. Known: ${[...new Set([...listEndpoints().map((e) => e.name), ...Object.keys(this.manifest?.endpoints ?? {})])].sort().join(', ') || 'none'}.`,
+        endpoint,
+        method,
+      );
+    }
+    // Metadata rebuilt from the manifest: enough to route, encode and compute the same contract.
+    const target = class {} as Constructor;
+    Object.defineProperty(target, 'name', { value: endpoint });
+    const metadata: EndpointMetadata = {
+      name: endpoint,
+      type: declared.type,
+      resources: {},
+      target,
+      dependencies: [],
+      methods: declared.methods.map((m) => ({
+        name: m.name,
+        property: m.property,
+        arity: m.arity,
+        paramTypes: [],
+        timeoutMs: m.timeoutMs,
+        idempotent: m.idempotent,
+        retries: m.retries,
+        fallback: 'none' as const,
+      })),
+    };
+    return this.router.invoke(metadata, method, args, options);
+  }
+
   private isOurProxy(value: object): boolean {
     return (value as Record<symbol, unknown>)[Symbol.for('switchyard:router-proxy')] !== undefined;
   }
@@ -245,7 +284,7 @@ class SwitchyardRuntime implements Runtime {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.allSettled(this.owned.map((c) => c.close?.()));
+    await Promise.allSettled(this.owned.map((c) => (c as { close?: () => unknown }).close?.()));
     await this.container.dispose();
   }
 

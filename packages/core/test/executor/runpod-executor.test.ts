@@ -206,7 +206,7 @@ describe('RunpodExecutor', () => {
     expect(warning?.fields).toMatchObject({ reason: 'HTTP 500' });
   });
 
-  it('throws DeadlineExceededError without a job id and sends no /cancel when the deadline passes before RunPod answers runsync', async () => {
+  it('throws DeadlineExceededError without a job id and sends no /cancel when the deadline passes before RunPod answers the submission', async () => {
     runpod.endpoint('image-processor', { submit: [{ kind: 'hang' }] });
 
     const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [], { timeoutMs: 150 })));
@@ -215,7 +215,20 @@ describe('RunpodExecutor', () => {
     expect((error as DeadlineExceededError).jobId).toBeUndefined();
     expect(error.message).toContain('had not returned a job id');
     expect(runpod.count({ op: 'cancel' })).toBe(0);
-    expect(runpod.count({ op: 'runsync' })).toBe(1);
+    // A budget shorter than runsync's minimum wait goes to /run, which answers with the id at once.
+    expect(runpod.count({ op: 'run' })).toBe(1);
+    expect(runpod.count({ op: 'runsync' })).toBe(0);
+  });
+
+  it('submits to /run when the budget is shorter than runsync can wait, so the job id arrives in time to cancel', async () => {
+    runpod.endpoint('image-processor', { handler: (_input, job) => untilAborted(job.signal) });
+
+    const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [], { timeoutMs: 300 })));
+
+    expect(error).toBeInstanceOf(DeadlineExceededError);
+    expect((error as DeadlineExceededError).jobId).toEqual(expect.any(String));
+    expect(runpod.count({ op: 'run' })).toBe(1);
+    expect(runpod.count({ op: 'cancel' })).toBe(1);
   });
 
   it('cancels the job and rethrows the abort reason when the caller aborts', async () => {
