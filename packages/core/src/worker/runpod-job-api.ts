@@ -16,8 +16,8 @@ export type TakeResult =
   | { kind: 'none'; reason: string }
   /** 429: back off. */
   | { kind: 'rate-limited' }
-  /** Any other non-2xx, or a network error: log and back off. */
-  | { kind: 'failed'; reason: string; status?: number }
+  /** Any other non-2xx, or a network error: log and back off. `url` is the URL asked (it holds no secret). */
+  | { kind: 'failed'; reason: string; status?: number; url: string }
   /** The worker is closing and cancelled the request. */
   | { kind: 'aborted' };
 
@@ -62,14 +62,20 @@ export interface RunpodJobApiOptions {
 /** Statuses after which a job-done POST is tried again. */
 const RETRY_STATUSES = [408, 429, 500, 502, 503, 504];
 
+function messageOf(value: unknown): string | undefined {
+  // Duck-typed: errors from fetch's internals may come from another realm (jest's vm, workers).
+  return value !== null && typeof value === 'object' && typeof (value as { message?: unknown }).message === 'string'
+    ? (value as { message: string }).message
+    : undefined;
+}
+
 function describe(error: unknown): string {
   if (error instanceof TimeoutError) return 'the request timed out';
-  if (error instanceof Error) {
-    const cause = (error as { cause?: unknown }).cause;
-    const detail = cause instanceof Error ? ` (${cause.message})` : '';
-    return `${error.name}: ${error.message}${detail}`;
-  }
-  return String(error);
+  const message = messageOf(error);
+  if (message === undefined) return String(error);
+  const cause = messageOf((error as { cause?: unknown }).cause);
+  const name = (error as { name?: unknown }).name;
+  return `${typeof name === 'string' ? name : 'Error'}: ${message}${cause ? ` (${cause})` : ''}`;
 }
 
 async function readText(response: Response): Promise<string> {
@@ -164,14 +170,14 @@ export class RunpodJobApi {
     } catch (error) {
       if (signal.aborted) return { kind: 'aborted' };
       if (error instanceof TimeoutError) return { kind: 'none', reason: `no reply within ${this.options.longPollTimeoutMs} ms (long poll)` };
-      return { kind: 'failed', reason: describe(error) };
+      return { kind: 'failed', reason: describe(error), url };
     }
     const text = await readText(response);
     if (signal.aborted && text === '') return { kind: 'aborted' };
     // 400 is "no job" too: RunPod answers it when FlashBoot is enabled (protocol reference §2.3).
     if (response.status === 204 || response.status === 400) return { kind: 'none', reason: `HTTP ${response.status}` };
     if (response.status === 429) return { kind: 'rate-limited' };
-    if (!response.ok) return { kind: 'failed', status: response.status, reason: `HTTP ${response.status} ${snippet(text)}`.trim() };
+    if (!response.ok) return { kind: 'failed', status: response.status, reason: `HTTP ${response.status} ${snippet(text)}`.trim(), url };
     return parseTakeBody(text);
   }
 

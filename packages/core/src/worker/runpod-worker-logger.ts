@@ -5,7 +5,11 @@ const SECRET_FIELD = /key|token|secret|password|authorization/i;
 
 function scrub(value: unknown, secrets: readonly (string | undefined)[]): unknown {
   if (typeof value === 'string') return redact(value, secrets);
-  if (value instanceof Error) return redact(`${value.name}: ${value.message}`, secrets);
+  // Duck-typed so errors from another realm (fetch internals, jest's vm) are caught too.
+  if (value !== null && typeof value === 'object' && typeof (value as Error).message === 'string') {
+    const { name, message } = value as Error;
+    return redact(`${typeof name === 'string' ? name : 'Error'}: ${message}`, secrets);
+  }
   return value;
 }
 

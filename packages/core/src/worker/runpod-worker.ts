@@ -239,13 +239,13 @@ class RunpodWorker implements RunpodWorkerHandle {
         return;
       case 'rate-limited':
         this.logger.debug(`RunPod job take: HTTP 429, backing off ${backoffMs} ms`);
-        await pause(0, stop);
+        await pause(backoffMs, stop);
         return;
       case 'failed':
         if (result.status === 401 || result.status === 403) {
-          this.logger.error(`RunPod job take was refused (${result.reason}); check RUNPOD_AI_API_KEY. Retrying in ${backoffMs} ms`);
+          this.logger.error(`RunPod job take was refused (${result.reason}); check RUNPOD_AI_API_KEY. Retrying in ${backoffMs} ms`, { url: result.url });
         } else {
-          this.logger.warn(`RunPod job take failed (${result.reason}); retrying in ${backoffMs} ms`);
+          this.logger.warn(`RunPod job take failed (${result.reason}); retrying in ${backoffMs} ms`, { url: result.url });
         }
         await pause(backoffMs, stop);
         return;
@@ -333,7 +333,7 @@ class RunpodWorker implements RunpodWorkerHandle {
               continue;
             }
             this.logger.info(`RunPod asked to stop job ${id}; aborting it`, { jobId: id });
-            void (new SwitchyardError(`job ${id} was stopped by RunPod (job-stop channel); its method was aborted.`));
+            job.controller.abort(new SwitchyardError(`job ${id} was stopped by RunPod (job-stop channel); its method was aborted.`));
           }
           break;
         case 'none':

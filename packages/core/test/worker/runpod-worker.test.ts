@@ -8,7 +8,7 @@ import type { Runtime } from '../../src/router/runtime-types';
 import { parseFailure, WIRE_VERSION, type Invocation, type WireOutput } from '../../src/serialization/wire';
 import { Dispatcher } from '../../src/worker/dispatcher';
 import { startRunpodWorker, type RunpodWorkerHandle, type RunpodWorkerOptions } from '../../src/worker/runpod-worker';
-import { RunpodJobService, type RecordedRequest } from '../support/runpod-job-service';
+import { RunpodJobService } from '../support/runpod-job-service';
 
 const ENDPOINT = 'rp-worker-jobs';
 
@@ -59,13 +59,43 @@ class WorkerJobs {
     if (!open) throw new Error(`hold(${tag}) is not running`);
     open();
   }
+
+  /** Lets every hold() finish, so a failed test still closes its worker. */
+  releaseAll(): void {
+    for (const open of this.gates.values()) open();
+  }
+}
+
+/** A MemoryLogger a test can wait on: resolves when a matching record is written. */
+class ObservedLogger extends MemoryLogger {
+  private readonly waiters = new Set<{ test: (r: MemoryLogger['records'][number]) => boolean; resolve: () => void }>();
+
+  constructor() {
+    super();
+    // Every record goes through push; watch it there so all four levels are covered.
+    const push = this.records.push.bind(this.records);
+    this.records.push = (...items) => {
+      const n = push(...items);
+      for (const w of [...this.waiters]) if (items.some(w.test)) w.resolve();
+      return n;
+    };
+  }
+
+  waitFor(level: string, pattern: RegExp): Promise<void> {
+    const test = (r: MemoryLogger['records'][number]): boolean => r.level === level && pattern.test(r.message);
+    if (this.records.some(test)) return Promise.resolve();
+    return new Promise((resolve) => {
+      const w = { test, resolve: () => (this.waiters.delete(w), resolve()) };
+      this.waiters.add(w);
+    });
+  }
 }
 
 let service: RunpodJobService;
 let runtime: Runtime;
 let dispatcher: Dispatcher;
 let jobs: WorkerJobs;
-let logger: MemoryLogger;
+let logger: ObservedLogger;
 let worker: RunpodWorkerHandle | undefined;
 
 beforeEach(async () => {
@@ -73,11 +103,12 @@ beforeEach(async () => {
   runtime = createRuntime({ endpoint: ENDPOINT, env: {}, logger: new MemoryLogger() });
   dispatcher = new Dispatcher({ runtime, endpoints: [WorkerJobs] });
   jobs = runtime.instanceOf(WorkerJobs);
-  logger = new MemoryLogger();
+  logger = new ObservedLogger();
   worker = undefined;
 });
 
 afterEach(async () => {
+  jobs.releaseAll();
   await worker?.close();
   await service.close();
   await runtime.close();
@@ -193,6 +224,14 @@ describe('startRunpodWorker: job take and job done', () => {
     expect(logged('warn', /without "id" and "input"/)).toBe(true);
   });
 
+  it('runs every job of a JSON array reply, even more than the free slots (they are assigned already)', async () => {
+    service.scriptTake({ status: 200, body: JSON.stringify([job('job-x', 'add', [1, 2]), job('job-y', 'add', [3, 4])]) });
+    await start();
+    const [x, y] = await Promise.all([service.waitForResult('job-x'), service.waitForResult('job-y')]);
+    expect([resultOf(x.body), resultOf(y.body)]).toEqual([3, 7]);
+    expect(logged('warn', /handed out 2 jobs for 1 free slot/)).toBe(true);
+  });
+
   it('backs off after 429: no take request during the back-off window', async () => {
     service.scriptTake({ status: 429 });
     await start({ backoffMs: 60_000 });
@@ -214,19 +253,18 @@ describe('startRunpodWorker: job take and job done', () => {
   it('logs and backs off after another non-2xx take reply', async () => {
     service.scriptTake({ status: 502, body: 'bad gateway' });
     await start({ backoffMs: 60_000 });
-    await service.waitFor((r) => r.kind === 'take' && r.status === 502);
+    await logger.waitFor('warn', /job take failed \(HTTP 502 bad gateway\); retrying in 60000 ms/);
     await heartbeats(4);
     expect(service.ofKind('take')).toHaveLength(1);
-    expect(logged('warn', /job take failed \(HTTP 502 bad gateway\)/)).toBe(true);
   });
 
   it('tolerates a long poll that the job service holds before answering with a job', async () => {
     service.pushJob(job('job-6', 'add', [3, 4]));
     service.scriptTake({ holdMs: 400 });
     await start();
-    const { body } = await service.waitForResult('job-6');
+    const { request, body } = await service.waitForResult('job-6');
     expect(resultOf(body)).toBe(7);
-    expect(service.ofKind('take')).toHaveLength(1);
+    expect(service.ofKind('take').filter((t) => t.seq < request.seq)).toHaveLength(1);
     expect(logger.records.filter((r) => r.level === 'warn' || r.level === 'error')).toEqual([]);
   });
 
@@ -369,11 +407,11 @@ describe('startRunpodWorker: job-stop channel', () => {
     expect(poll.rawQuery).toBe('gpu=TEST');
     expect(poll.headers.authorization).toBe('ai-key');
     service.stopJobs('job-s');
+    await logger.waitFor('info', /RunPod asked to stop job job-s/);
     const { body } = await service.waitForResult('job-s');
     expect(jobs.aborted).toEqual(['s']);
     expect(typeof body.error).toBe('string');
     expect(parseFailure(body.error).message).toMatch(/stopped by RunPod/);
-    expect(logged('info', /RunPod asked to stop job job-s/)).toBe(true);
   });
 
   it('skips the stop channel when the take template has no /job-take/ segment, and says so once at debug level', async () => {
@@ -446,12 +484,35 @@ describe('startRunpodWorker: configuration and secrets', () => {
     await expect(startRunpodWorker({ dispatcher, env: service.env(), concurrency: 0, handleSignals: false })).rejects.toThrow(/concurrency=0/);
   });
 
+  it('sends every request through the fetch it is given', async () => {
+    const seen: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      seen.push(String(input instanceof Request ? input.url : input));
+      return fetch(input, init);
+    };
+    service.pushJob(job('job-f', 'add', [1, 1]));
+    await start({ fetch: counting });
+    await service.waitForResult('job-f');
+    expect(seen.some((u) => u.includes('/job-take/worker-1'))).toBe(true);
+    expect(seen.some((u) => u.includes('/job-done/worker-1/job-f'))).toBe(true);
+    expect(seen.some((u) => u.includes('/ping/worker-1'))).toBe(true);
+  });
+
+  it('logs a take that cannot connect and backs off instead of failing', async () => {
+    const gone = await RunpodJobService.start();
+    await gone.close(); // nothing listens on its port any more
+    await start({ backoffMs: 60_000 }, { RUNPOD_WEBHOOK_GET_JOB: `${gone.url}/v2/ep/job-take/$ID?gpu=TEST` });
+    await logger.waitFor('warn', /job take failed \(.*ECONNREFUSED.*\); retrying in 60000 ms/);
+    expect(logger.records.find((r) => r.level === 'warn')?.fields?.url).toBe(`${gone.url}/v2/ep/job-take/worker-1?gpu=TEST&job_in_progress=0`);
+    await heartbeats(2); // the worker is still alive and beating
+    expect(logger.records.filter((r) => /job take failed/.test(r.message))).toHaveLength(1);
+  });
+
   it('never writes RUNPOD_AI_API_KEY to the log, even when the job service echoes it', async () => {
     const key = 'rpa_SECRET_worker_key_0123';
     service.scriptTake({ status: 500, body: `key ${key} is not valid here` });
     await start({ backoffMs: 60_000 }, { RUNPOD_AI_API_KEY: key });
-    await service.waitFor((r) => r.kind === 'take' && r.status === 500);
-    await heartbeats(1);
+    await logger.waitFor('warn', /job take failed \(HTTP 500/);
     expect(service.ofKind('take')[0]!.headers.authorization).toBe(key);
     const text = JSON.stringify(logger.records);
     expect(text).toContain('[redacted]');
@@ -462,8 +523,8 @@ describe('startRunpodWorker: configuration and secrets', () => {
     await service.close();
     service = await RunpodJobService.start({ apiKey: 'the-right-key' });
     await start({ backoffMs: 60_000 }, { RUNPOD_AI_API_KEY: 'a-wrong-key' });
-    await service.waitFor((r: RecordedRequest) => r.kind === 'take' && r.status === 401);
-    await heartbeats(1);
-    expect(logged('error', /refused \(HTTP 401.*check RUNPOD_AI_API_KEY/)).toBe(true);
+    await logger.waitFor('error', /refused \(HTTP 401.*check RUNPOD_AI_API_KEY/);
+    expect(service.ofKind('take')[0]!.status).toBe(401);
+    expect(JSON.stringify(logger.records)).not.toContain('a-wrong-key');
   });
 });

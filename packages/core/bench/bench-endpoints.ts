@@ -1,0 +1,34 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Endpoint, Remote } from '@switchyard/decorators';
+
+/** Name of the endpoint every benchmark calls. */
+export const BENCH_ENDPOINT = 'bench-echo';
+
+/** Key the benchmark workers require and the clients send. Local only. */
+export const BENCH_KEY = 'bench-key-9d2f61c4';
+
+/**
+ * The endpoint the benchmarks call. Clients and workers import this same class, so their
+ * contract hashes agree. Methods do (almost) nothing: the benchmarks measure the plumbing.
+ */
+@Endpoint({ name: BENCH_ENDPOINT })
+export class BenchEcho {
+  /** Returns its argument: the remote-call and worker benchmarks. */
+  @Remote()
+  async echo(value: string): Promise<string> {
+    return value;
+  }
+
+  /** A synchronous, cheap method: the local routing overhead benchmark. */
+  @Remote()
+  inc(n: number): number {
+    return n + 1;
+  }
+
+  /** Waits `ms` and returns it: the slow method of the memory benchmark. */
+  @Remote({ timeoutMs: 300_000 })
+  async sleep(ms: number): Promise<number> {
+    await sleep(ms);
+    return ms;
+  }
+}
