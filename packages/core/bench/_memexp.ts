@@ -34,6 +34,11 @@ async function main() {
   const mid = process.memoryUsage();
   if (process.argv[5]) require('node:v8').writeHeapSnapshot(process.argv[5]);
   await Promise.all(all);
+  all.length = 0;
+  await sleep(6500); gc(); await sleep(100); gc();
+  const after = process.memoryUsage();
+  if (process.argv[6]) require('node:v8').writeHeapSnapshot(process.argv[6]);
+  console.log('   after: heap/call KB', ((after.heapUsed - base.heapUsed) / n / 1024).toFixed(2), 'rss/call', ((after.rss - base.rss) / n / 1024).toFixed(2));
   console.log(variant!.padEnd(12), 'heap/call KB', ((mid.heapUsed - base.heapUsed) / n / 1024).toFixed(1), 'rss/call KB', ((mid.rss - base.rss) / n / 1024).toFixed(1), 'external/call', ((mid.external - base.external) / n / 1024).toFixed(1));
   process.exit(0);
 }

@@ -182,6 +182,8 @@ async function serveRunpod(
   env: NodeJS.ProcessEnv,
 ): Promise<WorkerServer> {
   const worker = await startRunpodWorker({ dispatcher, concurrency: options.concurrency, logger, env });
+  // A SIGTERM drains the worker by itself; the runtime serve() created must close with it.
+  void worker.closed.then(() => (ownsRuntime ? runtime.close() : undefined));
   return handleOf(async () => {
     await worker.close();
     if (ownsRuntime) await runtime.close();
