@@ -28,6 +28,8 @@ export interface LocalCluster {
   readonly addresses: Record<string, string[]>;
   /** The runtime of the first replica hosting `name` (calls from there route like on a worker). */
   runtimeFor(name: string): Runtime;
+  /** The runtimes of every replica of `name`, in address order. */
+  runtimesFor(name: string): Runtime[];
   /** A new pure-client runtime wired to the cluster's directory; closed by stop(). */
   client(): Runtime;
   stop(): Promise<void>;
@@ -47,7 +49,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const directory = await startDirectoryServer({ apiKey });
   const runtimes: Runtime[] = [];
   const servers: Array<{ close(): Promise<void> }> = [];
-  const byName = new Map<string, Runtime>();
+  const byName = new Map<string, Runtime[]>();
   const addresses: Record<string, string[]> = {};
   const makeRuntime = (endpoint?: string): Runtime => {
     const runtime = createRuntime({
@@ -77,8 +79,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       addresses[metadata.name] = [];
       for (let i = 0; i < count; i++) {
         const runtime = makeRuntime(metadata.name);
-        if (!byName.has(metadata.name)) byName.set(metadata.name, runtime);
-        const server = await serve({ endpoints: [cls], runtime, apiKey, logger, mode: metadata.type === 'load-balancer' ? 'load-balancer' : 'http' });
+        byName.set(metadata.name, [...(byName.get(metadata.name) ?? []), runtime]);
+        const server = await serve({ endpoints: [cls], runtime, apiKey, logger, mode: metadata.type === 'load-balancer' ? 'load-balancer' : 'http', port: 0 });
         servers.push(server);
         addresses[metadata.name].push(metadata.type === 'load-balancer' ? server.url : `${server.url}/v2/${metadata.name}`);
       }
@@ -89,15 +91,20 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     throw error;
   }
 
+  const replicasOf = (name: string): Runtime[] => {
+    const list = byName.get(name);
+    if (!list) throw new SwitchyardError(`startLocalCluster: no endpoint named "${name}" in this cluster (have: ${[...byName.keys()].join(', ')}).`);
+    return list;
+  };
+
   return {
     directoryUrl: directory.url,
     apiKey,
     addresses,
     runtimeFor(name: string): Runtime {
-      const runtime = byName.get(name);
-      if (!runtime) throw new SwitchyardError(`startLocalCluster: no endpoint named "${name}" in this cluster (have: ${[...byName.keys()].join(', ')}).`);
-      return runtime;
+      return replicasOf(name)[0];
     },
+    runtimesFor: (name: string) => [...replicasOf(name)],
     client: () => makeRuntime(undefined),
     stop,
     [Symbol.asyncDispose]: stop,
