@@ -87,6 +87,7 @@ async function main(): Promise<void> {
     await runtime.close();
     await cluster.stop();
   }
+  console.log('All workers stopped; no process is left running.');
 }
 
 main().then(

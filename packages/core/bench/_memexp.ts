@@ -17,12 +17,23 @@ async function main() {
   const headers = { authorization: `Bearer ${BENCH_KEY}`, 'content-type': 'application/json' };
   const inv = () => ({ sy: 1, endpoint: 'bench-echo', method: 'sleep', args: { json: [2000] }, callId: randomUUID(), deadline: Date.now() + 600000 });
   const exec = new RunpodExecutor({ apiKey: BENCH_KEY, logger: benchLogger('x') });
+  const http = require('node:http');
+  const agent = new http.Agent({ keepAlive: true });
+  const u = new URL(`${addr}/runsync`);
+  const viaHttp = () => new Promise((resolve, reject) => {
+    const body = JSON.stringify({ input: inv() });
+    const req = http.request({ agent, host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, (res: any) => {
+      const chunks: Buffer[] = []; res.on('data', (c: Buffer) => chunks.push(c)); res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+    });
+    req.on('error', reject); req.end(body);
+  });
   const v: Record<string, () => Promise<unknown>> = {
     fetch: async () => (await fetch(`${addr}/runsync`, { method: 'POST', headers, body: JSON.stringify({ input: inv() }) })).json(),
     fetchSignal: async () => (await fetch(`${addr}/runsync`, { method: 'POST', headers, body: JSON.stringify({ input: inv() }), signal: AbortSignal.any([new AbortController().signal]) })).json(),
     ky: async () => (await ky.post(`${addr}/runsync`, { body: JSON.stringify({ input: inv() }), headers, retry: 0, timeout: 100000 })).json(),
     executor: () => exec.execute({ endpoint: 'bench-echo', method: 'sleep', address: addr, invocation: inv() as never, deadline: Date.now() + 600000, idempotent: false, retries: 0 }),
     routed: () => e.sleep(2000),
+    http: viaHttp as () => Promise<unknown>,
   };
   for (let i = 0; i < 5; i++) await v[variant!]!();
   await sleep(5500);
