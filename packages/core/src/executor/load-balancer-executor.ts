@@ -16,7 +16,6 @@ import type { Logger } from '../observability/logger';
 import { WIRE_VERSION, parseFailure } from '../serialization/wire';
 import type { WireFailure, WireOutput } from '../serialization/wire';
 import type { AddressBreakers } from '../resilience/address-breakers';
-import { cappedExponentialDelay } from '../resilience/backoff';
 import { deadlineSignal } from '../resilience/deadline';
 import type { DeadlineScope } from '../resilience/deadline';
 import { loadBalancerAddress } from './address';
@@ -24,7 +23,8 @@ import { requireApiKey } from './api-key';
 import { resolveBreakers } from './breaker-option';
 import type { BreakerOption } from './breaker-option';
 import type { ExecuteRequest, Executor } from './executor';
-import { describeNetworkFailure, networkFailureKind, unwrapRetryError } from './network-failure';
+import { describeNetworkFailure, networkFailureKind } from './network-failure';
+import { submissionRetry } from './submission-retry';
 import { encodeJsonBody } from './request-body';
 import { serverMessage } from './server-message';
 import { errorForStatus } from './status-errors';
@@ -182,31 +182,17 @@ export class LoadBalancerExecutor implements Executor {
         headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
         signal: scope.signal,
         timeout: this.timeoutMs,
-        retry: {
-          limit: this.submitAttempts - 1,
-          methods: ['post'],
-          statusCodes: [429, 502, 503, 504],
-          afterStatusCodes: [429, 502, 503, 504],
-          maxRetryAfter: this.maxRetryAfterMs,
-          backoffLimit: this.retryMaxMs,
-          delay: (attempt) => cappedExponentialDelay(attempt, this.retryInitialMs, this.retryMaxMs),
-          jitter: true,
-          shouldRetry: ({ error }) => this.mayRetry(unwrapRetryError(error), request, scope),
-        },
-        hooks: {
-          beforeRetry: [
-            ({ error, retryCount }) => {
-              state.attempts = retryCount + 1;
-              if (error instanceof HTTPError) void error.response.body?.cancel().catch(() => undefined);
-              this.logger.debug(`retrying ${state.where} at ${url}`, {
-                endpoint: request.endpoint,
-                callId: request.invocation.callId,
-                attempt: retryCount + 1,
-                reason: error instanceof HTTPError ? `HTTP ${error.response.status}` : describeNetworkFailure(error),
-              });
-            },
-          ],
-        },
+        ...submissionRetry({
+          request,
+          attempts: this.submitAttempts,
+          maxRetryAfterMs: this.maxRetryAfterMs,
+          retryInitialMs: this.retryInitialMs,
+          retryMaxMs: this.retryMaxMs,
+          logger: this.logger,
+          label: `retrying ${state.where} at ${url}`,
+          decide: (error) => this.mayRetry(error, request, scope),
+          onAttempt: (n) => (state.attempts = n),
+        }),
       });
       text = await response.text();
     } catch (error) {

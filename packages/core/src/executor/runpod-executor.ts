@@ -15,7 +15,8 @@ import { resolveBreakers } from './breaker-option';
 import type { BreakerOption } from './breaker-option';
 import type { ExecuteRequest, Executor } from './executor';
 import { jobOutcome } from './job-outcome';
-import { describeNetworkFailure, networkFailureKind, unwrapRetryError } from './network-failure';
+import { describeNetworkFailure, networkFailureKind } from './network-failure';
+import { submissionRetry } from './submission-retry';
 import { encodeJsonBody } from './request-body';
 import { isTerminal, parseJobBody } from './runpod-job';
 import type { RunpodJob } from './runpod-job';
@@ -203,32 +204,17 @@ export class RunpodExecutor implements Executor {
         headers: state.headers,
         signal: scope.signal,
         timeout: useRun ? Math.max(1, scope.remaining()) + RUNSYNC_GRACE_MS : wait + RUNSYNC_GRACE_MS,
-        retry: {
-          limit: this.submitAttempts - 1,
-          // POST is listed because shouldRetry below only lets through the safe cases.
-          methods: ['post'],
-          statusCodes: [429, 502, 503, 504],
-          afterStatusCodes: [429, 502, 503, 504],
-          maxRetryAfter: this.maxRetryAfterMs,
-          backoffLimit: this.retryMaxMs,
-          delay: (attempt) => cappedExponentialDelay(attempt, this.retryInitialMs, this.retryMaxMs),
-          jitter: true,
-          shouldRetry: ({ error }) => this.mayResubmit(unwrapRetryError(error), request, scope),
-        },
-        hooks: {
-          beforeRetry: [
-            ({ error, retryCount }) => {
-              state.submissions = retryCount + 1;
-              if (error instanceof HTTPError) void error.response.body?.cancel().catch(() => undefined);
-              this.logger.debug(`resubmitting ${state.where} to ${url}`, {
-                endpoint: request.endpoint,
-                callId: request.invocation.callId,
-                attempt: retryCount + 1,
-                reason: error instanceof HTTPError ? `HTTP ${error.response.status}` : describeNetworkFailure(error),
-              });
-            },
-          ],
-        },
+        ...submissionRetry({
+          request,
+          attempts: this.submitAttempts,
+          maxRetryAfterMs: this.maxRetryAfterMs,
+          retryInitialMs: this.retryInitialMs,
+          retryMaxMs: this.retryMaxMs,
+          logger: this.logger,
+          label: `resubmitting ${state.where} to ${url}`,
+          decide: (error) => this.mayResubmit(error, request, scope),
+          onAttempt: (n) => (state.submissions = n),
+        }),
       });
       return parseJobBody(await response.text(), state.where, url);
     } catch (error) {
