@@ -85,6 +85,19 @@ export class Serializer {
       },
       'sy:error',
     );
+    // superjson would drop functions and symbols silently; refusing them names the culprit.
+    this.superjson.registerCustom<unknown, string>(
+      {
+        isApplicable: (v): v is unknown => typeof v === 'function' || typeof v === 'symbol',
+        serialize: (v) => {
+          throw new SerializationError(`a ${typeof v} cannot travel across the wire`);
+        },
+        deserialize: () => {
+          throw new SerializationError('a function or symbol cannot travel across the wire');
+        },
+      },
+      'sy:unsupported',
+    );
     for (const [name, cls] of Object.entries(BUILTIN_ERROR_CLASSES)) this.errorClasses.set(name, cls);
   }
 
