@@ -52,7 +52,7 @@ export async function benchMemory(workerUrl: string, options: MemoryOptions, pro
       unit: 'MB',
       value: mib(f.peakRss),
       digits: 1,
-      detail: `heap peak ${fmt(mib(f.peakHeapUsed), 1)} MB; all done in ${fmt(f.elapsedMs, 0)} ms`,
+      detail: `${fmt((f.peakRss - f.baselineRss) / 1024 / f.calls, 1)} KB/call; heap peak ${fmt(mib(f.peakHeapUsed), 1)} MB; all done in ${fmt(f.elapsedMs, 0)} ms`,
       target: { op: '<', threshold: 200 },
     }),
     makeRow({

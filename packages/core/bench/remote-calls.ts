@@ -75,7 +75,7 @@ export async function benchRemoteCalls(workerUrl: string, options: RemoteCallsOp
             case: `(${v.key}) ${v.label}, c=${concurrency}`,
             unit: 'calls/s',
             value: spread(own.map((r) => r.callsPerSecond)),
-            detail: `p50 ${fmt(latency.p50Ms, 2)} ms / p99 ${fmt(latency.p99Ms, 2)} ms`,
+            detail: `p50 ${fmt(latency.p50Ms, 2)} / p99 ${fmt(latency.p99Ms, 2)} ms; client CPU ${fmt(spread(own.map((r) => r.cpuUsPerCall)).median, 0)} µs/call`,
           }),
         );
       }

@@ -35,6 +35,8 @@ export interface Target {
 export function fmt(value: number, digits?: number): string {
   if (!Number.isFinite(value)) return String(value);
   const d = digits ?? (Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2);
+  // Noise around zero (e.g. -0.04 ns added) prints as 0, not "-0.0".
+  if (Math.abs(value) < 0.5 * 10 ** -d) value = 0;
   return value.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 }
 
