@@ -27,6 +27,8 @@ export interface SwitchyardDefaults {
   breakerThreshold: number;
   /** Time an open circuit waits before one half-open probe, ms. Env SWITCHYARD_BREAKER_RESET_MS. Default 10000. */
   breakerResetMs: number;
+  /** HTTP requests in flight per endpoint address from one executor; more calls queue, and submit via /run while busy. Env SWITCHYARD_REQUESTS_PER_ADDRESS. Default 128. */
+  requestsPerAddress: number;
   /** /run payload limit, bytes. Default 10 MB (RunPod's). */
   runPayloadLimit: number;
   /** /runsync payload limit, bytes. Default 20 MB (RunPod's). */
@@ -51,6 +53,7 @@ const BUILT_IN: SwitchyardDefaults = {
   maxRetryAfterMs: 30_000,
   breakerThreshold: 5,
   breakerResetMs: 10_000,
+  requestsPerAddress: 128,
   runPayloadLimit: 10 * MB,
   runsyncPayloadLimit: 20 * MB,
   loadBalancerPayloadLimit: 30 * MB,
@@ -69,6 +72,7 @@ const ENV_NAMES: Partial<Record<keyof SwitchyardDefaults, string>> = {
   maxRetryAfterMs: 'SWITCHYARD_MAX_RETRY_AFTER_MS',
   breakerThreshold: 'SWITCHYARD_BREAKER_THRESHOLD',
   breakerResetMs: 'SWITCHYARD_BREAKER_RESET_MS',
+  requestsPerAddress: 'SWITCHYARD_REQUESTS_PER_ADDRESS',
   runpodBaseUrl: 'RUNPOD_ENDPOINT_BASE_URL',
 };
 

@@ -7,6 +7,7 @@ import type { Logger } from '../observability/logger';
 import type { WireOutput } from '../serialization/wire';
 import type { AddressBreakers } from '../resilience/address-breakers';
 import { cappedExponentialDelay, retryAfterMs } from '../resilience/backoff';
+import { AddressSlots } from '../resilience/request-slots';
 import { deadlineSignal, sleep } from '../resilience/deadline';
 import type { DeadlineScope } from '../resilience/deadline';
 import { queueAddress } from './address';
@@ -63,6 +64,13 @@ export interface RunpodExecutorOptions {
   submitAttempts?: number;
   /** Largest Retry-After honoured, ms; longer values are cut to this. Default 30000 (SWITCHYARD_MAX_RETRY_AFTER_MS). */
   maxRetryAfterMs?: number;
+  /**
+   * HTTP requests in flight per address (default 128, SWITCHYARD_REQUESTS_PER_ADDRESS; RunPod
+   * allows 400 concurrent runsync per endpoint). Half may be long runsync requests; when those
+   * are taken, calls submit via /run and poll on the other half, so thousands of calls in
+   * flight hold closures and timers, not sockets.
+   */
+  maxRequestsPerAddress?: number;
   /** Largest `{input}` body sent to /runsync, bytes. Default 20 MB (RunPod's /runsync limit). */
   payloadLimitBytes?: number;
   /**
@@ -129,6 +137,7 @@ export class RunpodExecutor implements Executor {
   private readonly payloadLimit: number;
   private readonly logger: Logger;
   private readonly http: KyInstance;
+  private readonly slots: AddressSlots;
 
   constructor(options: RunpodExecutorOptions = {}) {
     const defaults = loadDefaults();
@@ -146,6 +155,7 @@ export class RunpodExecutor implements Executor {
     this.breakers = resolveBreakers(options.breaker);
     this.logger = options.logger ?? new ConsoleLogger({ secrets: [this.apiKey], prefix: 'runpod-executor' });
     this.http = ky.create({ fetch: options.fetch, throwHttpErrors: true, retry: 0 });
+    this.slots = new AddressSlots(Math.max(1, Math.floor(options.maxRequestsPerAddress ?? defaults.requestsPerAddress)));
   }
 
   /** False while the circuit of `address` is open (or its probe is in flight); the router skips it. */
@@ -194,12 +204,16 @@ export class RunpodExecutor implements Executor {
     // With less budget than runsync's shortest wait, the deadline could pass before any reply
     // carries a job id, leaving a job nobody can cancel. /run answers with the id at once, so
     // short calls use it (when the body fits /run's smaller limit) and then poll.
-    const useRun = wanted < MIN_RUNSYNC_WAIT_MS && Buffer.byteLength(state.body) <= this.runPayloadLimit;
-    const url = `${state.address}/${useRun ? 'run' : 'runsync'}`;
+    // When every request slot of this address is taken, a runsync would hold a connection for the
+    // whole job; /run hands back a job id at once, and polling needs a slot only per poll.
+    const slots = this.slots.for(state.address);
+    const useRun = (wanted < MIN_RUNSYNC_WAIT_MS || slots.long.free === 0) && Buffer.byteLength(state.body) <= this.runPayloadLimit;
+    // The query is written into the URL: ky's searchParams option would build the Request twice.
+    const url = useRun ? `${state.address}/run` : `${state.address}/runsync?wait=${wait}`;
+    const release = await (useRun ? slots.short : slots.long).acquire(scope.signal);
     try {
       state.submissions = 1;
       const response = await this.http.post(url, {
-        searchParams: useRun ? undefined : { wait },
         body: state.body,
         headers: state.headers,
         signal: scope.signal,
@@ -220,6 +234,8 @@ export class RunpodExecutor implements Executor {
     } catch (error) {
       if (scope.signal.aborted) throw error;
       throw await this.submitError(error, state);
+    } finally {
+      release();
     }
   }
 
@@ -300,6 +316,8 @@ export class RunpodExecutor implements Executor {
       await sleep(delay, scope.signal);
       delay = cappedExponentialDelay(poll + 1, this.pollInitialMs, this.pollMaxMs);
       let response: Response;
+      let text: string;
+      const release = await this.slots.for(state.address).short.acquire(scope.signal);
       try {
         response = await this.http.get(url, {
           headers: { authorization: state.headers.authorization },
@@ -308,7 +326,9 @@ export class RunpodExecutor implements Executor {
           retry: 0,
           throwHttpErrors: false,
         });
+        text = await response.text();
       } catch (error) {
+        release();
         if (scope.signal.aborted) throw error;
         this.logger.debug(`status poll of job ${jobId} failed; polling again`, {
           endpoint: request.endpoint,
@@ -317,7 +337,7 @@ export class RunpodExecutor implements Executor {
         });
         continue;
       }
-      const text = await response.text();
+      release();
       if (response.ok) {
         let job: RunpodJob;
         try {

@@ -152,8 +152,13 @@ export class Serializer {
 
   /** Encodes each argument separately so an error names its position. */
   encodeArgs(args: readonly unknown[], where: string): EncodedValue {
-    args.forEach((arg, i) => this.encode(arg, `argument ${i + 1} of ${where}`));
-    return this.encode([...args], `arguments of ${where}`);
+    try {
+      return this.encode([...args], `arguments of ${where}`);
+    } catch (error) {
+      // Encode one by one only on failure, to name the argument that cannot travel.
+      args.forEach((arg, i) => this.encode(arg, `argument ${i + 1} of ${where}`));
+      throw error;
+    }
   }
 
   /** Error → plain JSON (used inside payloads and in a FAILED job's `error` string). */

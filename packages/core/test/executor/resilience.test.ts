@@ -1,3 +1,4 @@
+import { RequestSlots } from '../../src/resilience/request-slots';
 import { CircuitOpenError, DeadlineExceededError } from '../../src/errors';
 import { AddressBreakers } from '../../src/resilience/address-breakers';
 import { cappedExponentialDelay, retryAfterMs } from '../../src/resilience/backoff';
@@ -123,5 +124,38 @@ describe('AddressBreakers', () => {
 
   it('rejects a bad threshold', () => {
     expect(() => new AddressBreakers({ threshold: 0, resetMs: 1 })).toThrow(RangeError);
+  });
+});
+
+describe('RequestSlots', () => {
+  it('grants slots in FIFO order and never more than the capacity at once', async () => {
+    const slots = new RequestSlots(2);
+    const order: number[] = [];
+    const first = await slots.acquire();
+    const second = await slots.acquire();
+    expect(slots.free).toBe(0);
+    const third = slots.acquire().then((release) => (order.push(3), release));
+    const fourth = slots.acquire().then((release) => (order.push(4), release));
+    first();
+    first(); // releasing twice frees one slot only
+    const releaseThird = await third;
+    expect(order).toEqual([3]);
+    second();
+    const releaseFourth = await fourth;
+    expect(order).toEqual([3, 4]);
+    releaseThird();
+    releaseFourth();
+    expect(slots.free).toBe(2);
+  });
+
+  it('rejects a waiting acquire with the abort reason and drops it from the queue', async () => {
+    const slots = new RequestSlots(1);
+    const held = await slots.acquire();
+    const controller = new AbortController();
+    const waiting = slots.acquire(controller.signal);
+    controller.abort(new Error('caller left'));
+    await expect(waiting).rejects.toThrow('caller left');
+    held();
+    expect(slots.free).toBe(1);
   });
 });

@@ -102,6 +102,32 @@ describe('RunpodExecutor', () => {
     expect(runpod.requests[0].path).toBe('/v2/abc123/runsync');
   });
 
+  it('keeps at most half the request slots in long runsync requests and submits the rest via /run, completing all', async () => {
+    let running = 0;
+    let peak = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    runpod.endpoint('image-processor', {
+      handler: switchyardWorker(async ([n]) => {
+        running++;
+        peak = Math.max(peak, running);
+        await gate;
+        running--;
+        return n;
+      }),
+    });
+    // 4 slots: 2 for runsync, 2 for /run and /status.
+    const ex = executor({ maxRequestsPerAddress: 4 });
+    const calls = [1, 2, 3, 4, 5, 6].map((n) => ex.execute(callRequest(runpod.address('image-processor'), [n])));
+    while (runpod.jobs.size < 6) await new Promise((r) => setTimeout(r, 2));
+    release();
+    const results = (await Promise.all(calls)).map((o) => decodeResult<number>(o));
+    expect(results).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(runpod.count({ op: 'runsync' })).toBe(2);
+    expect(runpod.count({ op: 'run' })).toBe(4);
+    expect(peak).toBe(6); // all six jobs were accepted and ran at once: none waited for a runsync slot
+  });
+
   it('polls /status after runsync returns IN_PROGRESS until COMPLETED, without resubmitting', async () => {
     runpod.endpoint('image-processor', {
       runsyncWaitCapMs: 0,
