@@ -104,6 +104,9 @@ async function listen(server: Server, port: number, host: string): Promise<void>
   });
 }
 
+/** How long an idle keep-alive connection stays open, ms. */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /** An http server that counts the requests it is answering, so close() can wait for them. */
 function trackingServer(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): { server: Server; settled(): Promise<void> } {
   const inFlight = new Set<Promise<void>>();
@@ -111,6 +114,11 @@ function trackingServer(handle: (req: IncomingMessage, res: ServerResponse) => P
     const work = handle(req, res).finally(() => inFlight.delete(work));
     inFlight.add(work);
   });
+  // Node closes idle keep-alive sockets after 5 s. A busy client may write its next request on
+  // such a socket just as it closes, and a POST that failed that way cannot be resent safely.
+  // Idle sockets are kept for 65 s instead; the timeout hint sent to clients says so.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
   return {
     server,
     async settled() {
