@@ -37,6 +37,18 @@ export class DirectoryUnavailableError extends SwitchyardError {
   }
 }
 
+/**
+ * An endpoint's address is malformed (in the directory, a static map or the environment). A
+ * configuration mistake, not an outage: it never triggers a local fallback.
+ */
+export class InvalidAddressError extends SwitchyardError {
+  override name = 'InvalidAddressError' as const;
+  override readonly code = 'INVALID_ADDRESS' as const;
+  constructor(message: string, readonly endpoint?: string) {
+    super(message);
+  }
+}
+
 /** No endpoint serves this route (no address in the directory, or the worker does not host it). */
 export class RouteNotFoundError extends SwitchyardError {
   override name = 'RouteNotFoundError' as const;

@@ -1,9 +1,9 @@
 import type { EndpointType } from '@switchyard/decorators';
-import { DirectoryUnavailableError } from '../errors';
+import { DirectoryUnavailableError, InvalidAddressError } from '../errors';
 import { validateAddressFor } from './endpoint-url';
 
 /** What a directory says about one endpoint: its addresses, or why its entry is unusable. */
-export type DirectoryEntry = { readonly urls: readonly string[] } | { readonly problem: DirectoryUnavailableError };
+export type DirectoryEntry = { readonly urls: readonly string[] } | { readonly problem: InvalidAddressError };
 
 /** A parsed directory answer: endpoint name → entry. Endpoints it does not mention are absent. */
 export type DirectoryAnswer = ReadonlyMap<string, DirectoryEntry>;
@@ -22,7 +22,7 @@ export interface EntryValidation {
 
 /**
  * Validates one endpoint's entry (a URL or an array of URLs) and returns the normalised list.
- * Throws DirectoryUnavailableError naming the endpoint (and `source`) when the entry is bad.
+ * Throws InvalidAddressError naming the endpoint (and `source`) when the entry is bad.
  */
 export function parseDirectoryEntry(endpoint: string, value: unknown, source: string, validation: EntryValidation = {}): string[] {
   const type = validation.endpointTypes?.[endpoint];
@@ -71,7 +71,7 @@ export function parseDirectoryAnswer(
     try {
       answer.set(endpoint, { urls: parseDirectoryEntry(endpoint, value, source, validation) });
     } catch (error) {
-      if (!(error instanceof DirectoryUnavailableError)) throw error;
+      if (!(error instanceof InvalidAddressError)) throw error;
       answer.set(endpoint, { problem: error });
     }
   }

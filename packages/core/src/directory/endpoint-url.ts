@@ -1,5 +1,5 @@
 import type { EndpointType } from '@switchyard/decorators';
-import { DirectoryUnavailableError } from '../errors';
+import { InvalidAddressError } from '../errors';
 
 /**
  * Operation segments of RunPod's job API (`{base}/{endpoint_id}/{op}`). A directory entry must
@@ -42,9 +42,9 @@ export function describeUrlSafely(value: unknown): string {
 }
 
 /** Builds the error for one bad address: names the endpoint, says what is wrong and how to fix it. */
-function badAddress(endpoint: string, url: unknown, problem: string, fix: string, source?: string): DirectoryUnavailableError {
+function badAddress(endpoint: string, url: unknown, problem: string, fix: string, source?: string): InvalidAddressError {
   const where = source ? `${source}: ` : '';
-  return new DirectoryUnavailableError(
+  return new InvalidAddressError(
     `${where}the address of endpoint "${endpoint}" (${describeUrlSafely(url)}) ${problem}. ${fix}`,
     endpoint,
   );
@@ -95,7 +95,7 @@ function normalise(url: URL): string {
  *
  * Accepted: `http:`/`https:` URLs whose last path segment is the endpoint id, e.g.
  * `https://api.runpod.ai/v2/abc123` or `http://127.0.0.1:41234/v2/reports`.
- * Refused (DirectoryUnavailableError naming the endpoint; credentials never quoted): other schemes,
+ * Refused (InvalidAddressError naming the endpoint; credentials never quoted): other schemes,
  * `user:pass@`, a query or fragment, a bare origin or a path ending in `/v2` (no id), and a
  * trailing operation such as `/run`, `/runsync` or `/status/<job-id>`.
  *

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import ky, { isHTTPError, isTimeoutError, type RetryOptions } from 'ky';
 import { loadDefaults } from '../config';
-import { DirectoryUnavailableError } from '../errors';
+import { DirectoryUnavailableError, InvalidAddressError, SwitchyardError } from '../errors';
 import { ConsoleLogger, redact, type Logger } from '../observability/logger';
 import type { Directory } from './directory';
 import { parseDirectoryAnswer, type DirectoryAnswer, type EntryValidation } from './directory-answer';
@@ -75,7 +75,7 @@ export class HttpDirectory implements Directory {
 
   /**
    * @param url the directory's URL (http or https, no credentials), e.g. SWITCHYARD_DIRECTORY_URL
-   * @throws DirectoryUnavailableError when the URL or an option is malformed
+   * @throws InvalidAddressError when the URL is malformed, SwitchyardError when an option is
    */
   constructor(
     url: string,
@@ -139,7 +139,7 @@ export class HttpDirectory implements Directory {
     const entry = answer.get(endpoint);
     if (entry === undefined) return [];
     if ('problem' in entry) {
-      throw new DirectoryUnavailableError(entry.problem.message, endpoint);
+      throw entry.problem;
     }
     return [...entry.urls];
   }
@@ -216,20 +216,20 @@ function checkDirectoryUrl(url: string, label: string): string {
   try {
     parsed = new URL(url);
   } catch {
-    throw new DirectoryUnavailableError(`${label} is not an absolute URL. ${fix}`);
+    throw new InvalidAddressError(`${label} is not an absolute URL. ${fix}`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new DirectoryUnavailableError(`${label} uses the scheme "${parsed.protocol}"; only http: and https: are supported. ${fix}`);
+    throw new InvalidAddressError(`${label} uses the scheme "${parsed.protocol}"; only http: and https: are supported. ${fix}`);
   }
   if (parsed.username || parsed.password) {
-    throw new DirectoryUnavailableError(`${label} contains credentials (user:password@). Remove them and pass the key as the apiKey option (sent as a Bearer header).`);
+    throw new InvalidAddressError(`${label} contains credentials (user:password@). Remove them and pass the key as the apiKey option (sent as a Bearer header).`);
   }
   return parsed.href;
 }
 
 function checkNumber(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new DirectoryUnavailableError(`HttpDirectory option ${name} must be a whole number from ${min} to ${max}, got ${String(value)}.`);
+    throw new SwitchyardError(`HttpDirectory option ${name} must be a whole number from ${min} to ${max}, got ${String(value)}.`);
   }
   return value;
 }

@@ -20,7 +20,7 @@ export class StaticDirectory implements Directory {
    * @param endpoints endpoint name → URL or array of URLs (validated; see validateEndpointUrl)
    * @param options `endpointTypes` marks load-balancer endpoints (default: all queue);
    *   `source` names where the map came from in error messages (default `StaticDirectory`)
-   * @throws DirectoryUnavailableError naming the endpoint whose address is malformed
+   * @throws InvalidAddressError naming the endpoint whose address is malformed
    */
   constructor(
     endpoints: EndpointAddresses = {},

@@ -1,5 +1,5 @@
 import ky from 'ky';
-import { DirectoryUnavailableError } from '../../src/errors';
+import { InvalidAddressError } from '../../src/errors';
 import { startDirectoryServer, type DirectoryServer } from '../../src/directory';
 
 describe('startDirectoryServer', () => {
@@ -35,7 +35,7 @@ describe('startDirectoryServer', () => {
 
   it('refuses to serve a malformed address', async () => {
     server = await startDirectoryServer();
-    expect(() => server!.set('reports', 'ftp://127.0.0.1/v2/reports')).toThrow(DirectoryUnavailableError);
+    expect(() => server!.set('reports', 'ftp://127.0.0.1/v2/reports')).toThrow(InvalidAddressError);
     expect(() => server!.set('reports', ['http://u:pw@127.0.0.1/v2/reports'])).toThrow(/credentials/);
   });
 

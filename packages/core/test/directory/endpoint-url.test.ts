@@ -1,14 +1,14 @@
-import { DirectoryUnavailableError } from '../../src/errors';
+import { InvalidAddressError } from '../../src/errors';
 import { validateAnyEndpointUrl, validateEndpointUrl, validateLoadBalancerUrl } from '../../src/directory';
 
-function failure(fn: () => unknown): DirectoryUnavailableError {
+function failure(fn: () => unknown): InvalidAddressError {
   try {
     fn();
   } catch (error) {
-    expect(error).toBeInstanceOf(DirectoryUnavailableError);
-    return error as DirectoryUnavailableError;
+    expect(error).toBeInstanceOf(InvalidAddressError);
+    return error as InvalidAddressError;
   }
-  throw new Error('expected a DirectoryUnavailableError');
+  throw new Error('expected a InvalidAddressError');
 }
 
 describe('validateEndpointUrl', () => {
@@ -95,6 +95,6 @@ describe('validateAnyEndpointUrl', () => {
   it('accepts both queue URLs and origins but still refuses credentials', () => {
     expect(validateAnyEndpointUrl('a', 'http://127.0.0.1:1/v2/a/')).toBe('http://127.0.0.1:1/v2/a');
     expect(validateAnyEndpointUrl('a', 'http://127.0.0.1:1')).toBe('http://127.0.0.1:1');
-    expect(() => validateAnyEndpointUrl('a', 'http://u:p@127.0.0.1:1')).toThrow(DirectoryUnavailableError);
+    expect(() => validateAnyEndpointUrl('a', 'http://u:p@127.0.0.1:1')).toThrow(InvalidAddressError);
   });
 });

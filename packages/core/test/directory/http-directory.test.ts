@@ -1,5 +1,5 @@
 import { MemoryLogger } from '../../src/observability/logger';
-import { DirectoryUnavailableError } from '../../src/errors';
+import { DirectoryUnavailableError, InvalidAddressError } from '../../src/errors';
 import { HttpDirectory, startDirectoryServer, type DirectoryServer, type HttpDirectoryOptions } from '../../src/directory';
 import { manualClock, send, startScriptedServer, type ScriptedServer } from './scripted-server';
 
@@ -7,6 +7,16 @@ const REPORTS = 'http://127.0.0.1:8001/v2/reports';
 const IMAGES = ['http://127.0.0.1:8002/v2/images', 'http://127.0.0.1:8003/v2/images'];
 /** Small retry delays so failure paths stay fast. */
 const QUICK: HttpDirectoryOptions = { retryDelayMs: 1, retryBackoffLimitMs: 5, errorBackoffMs: 1_000, env: {} };
+
+async function invalidAddress(promise: Promise<unknown>): Promise<InvalidAddressError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidAddressError);
+    return error as InvalidAddressError;
+  }
+  throw new Error('expected an InvalidAddressError');
+}
 
 async function rejection(promise: Promise<unknown>): Promise<DirectoryUnavailableError> {
   try {
@@ -237,7 +247,7 @@ describe('HttpDirectory', () => {
       ['a trailing /runsync', 'http://127.0.0.1:8001/v2/reports/runsync', 'operation "/runsync"'],
     ])('refuses an entry holding %s for that endpoint only', async (_name, entry, problem) => {
       const { directory, server } = await directoryAnswering({ resources_endpoints: { reports: entry, images: IMAGES } });
-      const error = await rejection(directory.resolve('reports'));
+      const error = await invalidAddress(directory.resolve('reports'));
       expect(error.endpoint).toBe('reports');
       expect(error.message).toContain('endpoint "reports"');
       expect(error.message).toContain(problem);
@@ -247,7 +257,7 @@ describe('HttpDirectory', () => {
 
     it('never quotes the password of an entry with credentials', async () => {
       const { directory } = await directoryAnswering({ resources_endpoints: { reports: 'http://user:pa55word-xyz@127.0.0.1:8001/v2/reports' } });
-      const error = await rejection(directory.resolve('reports'));
+      const error = await invalidAddress(directory.resolve('reports'));
       expect(error.message).toContain('credentials');
       expect(error.message).not.toContain('pa55word-xyz');
     });
@@ -269,7 +279,7 @@ describe('HttpDirectory', () => {
       try {
         new HttpDirectory('http://admin:t0ps3cret@127.0.0.1:7070/', { env: {} });
       } catch (error) {
-        expect(error).toBeInstanceOf(DirectoryUnavailableError);
+        expect(error).toBeInstanceOf(InvalidAddressError);
         message = (error as Error).message;
       }
       expect(message).toContain('credentials');

@@ -1,4 +1,4 @@
-import { DirectoryUnavailableError } from '../../src/errors';
+import { DirectoryUnavailableError, InvalidAddressError } from '../../src/errors';
 import { StaticDirectory } from '../../src/directory';
 
 describe('StaticDirectory', () => {
@@ -83,7 +83,7 @@ describe('StaticDirectory', () => {
       try {
         StaticDirectory.fromEnv('SWITCHYARD_DIRECTORY', env);
       } catch (e) {
-        expect(e).toBeInstanceOf(DirectoryUnavailableError);
+        expect(e).toBeInstanceOf(InvalidAddressError);
         message = (e as Error).message;
       }
       expect(message).toContain('SWITCHYARD_DIRECTORY');

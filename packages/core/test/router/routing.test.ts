@@ -1,4 +1,6 @@
 import 'reflect-metadata';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { injectable } from 'tsyringe';
 import { Endpoint, Remote } from '@switchyard/decorators';
 import {
@@ -7,6 +9,7 @@ import {
   DeadlineExceededError,
   DirectoryUnavailableError,
   HttpDirectory,
+  InvalidAddressError,
   isRouterProxy,
   MemoryLogger,
   registerError,
@@ -185,6 +188,23 @@ describe('Router: the routing decision of DESIGN.md', () => {
     const lenient = client({ directory: new HttpDirectory(url, { attempts: 1, timeoutMs: 500 }), fallback: 'local', logger });
     await expect(lenient.get(Pricing).quote('x', 2)).resolves.toMatchObject({ total: 5 });
     expect(logger.records.some((r) => r.level === 'warn')).toBe(true);
+  });
+
+  it('never falls back to local for a malformed address, even with fallback: local', async () => {
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ resources_endpoints: { 'rt-pricing': 'ftp://127.0.0.1/v2/rt-pricing' } }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const runtime = client({ directory: new HttpDirectory(`http://127.0.0.1:${port}/`, { attempts: 1 }), fallback: 'local' });
+      const error = await runtime.get(Pricing).quote('x', 1).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidAddressError);
+      expect((error as InvalidAddressError).endpoint).toBe('rt-pricing');
+    } finally {
+      server.close();
+    }
   });
 
   it('injects a router proxy into a hosted class that depends on a remote endpoint', async () => {
