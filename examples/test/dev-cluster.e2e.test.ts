@@ -1,5 +1,7 @@
 import 'reflect-metadata';
 import { connect } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, HttpDirectory, InvalidRequestError, startDevCluster, type DevCluster } from '@switchyard/core';
 // The cluster's parent loads the compiled entry module; the test uses that same module so that
@@ -44,6 +46,8 @@ describe('switchyard dev with the example app (real worker processes)', () => {
       onLog: () => undefined,
       onEvent: (line) => events.push(line),
       maxRestarts: 1,
+      // Its own folder: other suites may run `switchyard dev` in the repository at the same time.
+      manifestPath: join(mkdtempSync(join(tmpdir(), 'sy-dev-e2e-')), 'dev.manifest.json'),
     });
   }, 60_000);
 

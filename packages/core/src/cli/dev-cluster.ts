@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { listEndpoints } from '@switchyard/decorators';
@@ -28,6 +28,14 @@ export interface DevClusterOptions {
   env?: NodeJS.ProcessEnv;
   /** How long to wait for a worker to become healthy, ms. Default 30000. */
   startTimeoutMs?: number;
+  /** Key the directory and workers require. Default: a random key per run (never RUNPOD_API_KEY, which may be a real RunPod key). */
+  apiKey?: string;
+  /**
+   * Where the client environment is written (SWITCHYARD_DIRECTORY_URL, SWITCHYARD_MANIFEST,
+   * RUNPOD_API_KEY; file mode 0600), so another shell can call the cluster. Default
+   * `.switchyard/dev.env` beside the manifest; removed by stop().
+   */
+  envFile?: string;
 }
 
 /** One running worker of the dev cluster. */
@@ -47,6 +55,8 @@ export interface DevCluster {
   readonly apiKey: string;
   readonly manifest: Manifest;
   readonly manifestPath: string;
+  /** The client environment file (see DevClusterOptions.envFile). */
+  readonly envFile: string;
   workers(): DevWorker[];
   /** Stops every child (SIGTERM, then SIGKILL after 5 s) and the directory. */
   stop(): Promise<void>;
@@ -89,8 +99,17 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
     throw new SwitchyardError(`${options.entry} declares no @Endpoint classes. Import your endpoint classes from the entry module.`);
   }
 
-  const apiKey = randomBytes(24).toString('hex');
+  // A fresh key per run, never the user's RUNPOD_API_KEY: it is written to the env file below.
+  const apiKey = options.apiKey ?? randomBytes(24).toString('hex');
   const directory = await startDirectoryServer({ apiKey });
+  const envFile = resolvePath(options.envFile ?? join(dirname(manifestPath), 'dev.env'));
+  // The key goes to a file only the user can read, never to the terminal or the logs.
+  writeFileSync(
+    envFile,
+    `SWITCHYARD_DIRECTORY_URL=${directory.url}\nSWITCHYARD_MANIFEST=${manifestPath}\nRUNPOD_API_KEY=${apiKey}\n`,
+    { mode: 0o600 },
+  );
+  chmodSync(envFile, 0o600);
   const log = options.onLog ?? ((line: string) => process.stderr.write(`${line}\n`));
   const event = options.onEvent ?? ((line: string) => process.stderr.write(`${line}\n`));
   const maxRestarts = options.maxRestarts ?? 3;
@@ -196,6 +215,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
       stopping = true;
       await Promise.all(slots.map(stopChild));
       await directory.close();
+      rmSync(envFile, { force: true });
       resolveStopped();
     })();
     return stopPromise;
@@ -214,6 +234,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
     apiKey,
     manifest,
     manifestPath,
+    envFile,
     workers: () => slots.filter((s) => s.info).map((s) => ({ ...s.info!, restarts: s.restarts })),
     stop,
     stopped,

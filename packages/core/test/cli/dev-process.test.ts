@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -37,10 +38,29 @@ describe('switchyard dev (CLI process)', () => {
     for (const pid of pids) expect(isAlive(pid)).toBe(true);
     expect(out.some((l) => l.startsWith('[orchestrator] switchyard: serving endpoint orchestrator'))).toBe(true);
 
+    // Another shell reaches the cluster through the client env file; the key is never printed.
+    const envFile = out.find((l) => l.startsWith('Client env: '))!.slice('Client env: '.length);
+    expect(statSync(envFile).mode & 0o777).toBe(0o600);
+    const clientEnv = Object.fromEntries(
+      readFileSync(envFile, 'utf8').trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    expect(Object.keys(clientEnv).sort()).toEqual(['RUNPOD_API_KEY', 'SWITCHYARD_DIRECTORY_URL', 'SWITCHYARD_MANIFEST']);
+    expect([...out, ...err].join('\n')).not.toContain(clientEnv.RUNPOD_API_KEY);
+    const called = spawnSync(process.execPath, [BIN, 'call', 'report.render', '--args', '["cli-7", []]'], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, SWITCHYARD_LOG_LEVEL: 'silent', ...clientEnv },
+      encoding: 'utf8',
+    });
+    expect(called.status).toBe(0);
+    const rendered = JSON.parse(called.stdout) as { text: string; served: { pid: number } };
+    expect(rendered.text).toContain('# Report cli-7');
+    expect(pids).toContain(rendered.served.pid);
+
     const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
     dev.kill('SIGTERM');
     await expect(exited).resolves.toBe(0);
     for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(existsSync(envFile)).toBe(false);
   }, 60_000);
 
   it('exits 1 with a clear message when the entry module does not exist', async () => {

@@ -33,8 +33,8 @@ async function runDev(options: DevCommandOptions, io: CliIo): Promise<void> {
   });
   const rows = cluster.workers().map((w) => [w.endpoint, w.url, String(w.pid), w.methods.join(', ')]);
   io.stdout(formatTable(['ENDPOINT', 'URL', 'PID', 'METHODS'], rows));
-  io.stdout(`\nDirectory: ${cluster.directoryUrl}\nManifest:  ${cluster.manifestPath}\n`);
-  io.stdout('Call it from another shell with SWITCHYARD_DIRECTORY_URL and RUNPOD_API_KEY set (the key is generated per run; use startDevCluster() in code to get it). Ctrl-C stops everything.\n');
+  io.stdout(`\nDirectory: ${cluster.directoryUrl}\nManifest:  ${cluster.manifestPath}\nClient env: ${cluster.envFile}\n`);
+  io.stdout(`Call it from another shell: set -a; . ${cluster.envFile}; set +a; switchyard call <endpoint>.<method> --args '[...]'. Ctrl-C stops everything.\n`);
   const signal = await Promise.race([waitForStopSignal(), cluster.stopped.then(() => 'stopped' as const)]);
   io.stderr(`switchyard dev: ${signal}, stopping workers\n`);
   await cluster.stop();
