@@ -24,7 +24,7 @@ import { resolveBreakers } from './breaker-option';
 import type { BreakerOption } from './breaker-option';
 import type { ExecuteRequest, Executor } from './executor';
 import { describeNetworkFailure, networkFailureKind } from './network-failure';
-import { submissionRetry } from './submission-retry';
+import { noReplyVerdict, submissionRetry } from './submission-retry';
 import { encodeJsonBody } from './request-body';
 import { serverMessage } from './server-message';
 import { errorForStatus } from './status-errors';
@@ -221,11 +221,7 @@ export class LoadBalancerExecutor implements Executor {
       if (asSwitchyardFailure(text)) return false;
       return request.idempotent && [429, 502, 503, 504].includes(error.response.status) ? undefined : false;
     }
-    if (error instanceof TimeoutError) return request.idempotent;
-    const kind = networkFailureKind(error);
-    if (kind === 'not-sent') return undefined;
-    if (kind === 'ambiguous') return request.idempotent ? undefined : false;
-    return false;
+    return noReplyVerdict(error, request.idempotent);
   }
 
   private async failure(error: unknown, state: CallState): Promise<Error> {

@@ -17,7 +17,7 @@ import type { BreakerOption } from './breaker-option';
 import type { ExecuteRequest, Executor } from './executor';
 import { jobOutcome } from './job-outcome';
 import { describeNetworkFailure, networkFailureKind } from './network-failure';
-import { submissionRetry } from './submission-retry';
+import { noReplyVerdict, submissionRetry } from './submission-retry';
 import { encodeJsonBody } from './request-body';
 import { isTerminal, parseJobBody } from './runpod-job';
 import type { RunpodJob } from './runpod-job';
@@ -252,11 +252,7 @@ export class RunpodExecutor implements Executor {
       if (status === 502 || status === 504) return request.idempotent ? undefined : false;
       return false;
     }
-    if (error instanceof TimeoutError) return request.idempotent;
-    const kind = networkFailureKind(error);
-    if (kind === 'not-sent') return undefined;
-    if (kind === 'ambiguous') return request.idempotent ? undefined : false;
-    return false;
+    return noReplyVerdict(error, request.idempotent);
   }
 
   /** The typed error for a submission that did not produce a job. */

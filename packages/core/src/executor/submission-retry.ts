@@ -1,8 +1,8 @@
-import { HTTPError, type Options } from 'ky';
+import { HTTPError, TimeoutError, type Options } from 'ky';
 import type { Logger } from '../observability/logger';
 import { cappedExponentialDelay } from '../resilience/backoff';
 import type { ExecuteRequest } from './executor';
-import { describeNetworkFailure, unwrapRetryError } from './network-failure';
+import { describeNetworkFailure, networkFailureKind, unwrapRetryError } from './network-failure';
 
 /** What both executors need to retry one submission with ky. */
 export interface SubmissionRetrySettings {
@@ -54,4 +54,17 @@ export function submissionRetry(s: SubmissionRetrySettings): Pick<Options, 'retr
       ],
     },
   };
+}
+
+/**
+ * The retry verdict for a failure without an HTTP reply, the same for both executors: a connect
+ * that sent nothing is always retried; a timeout or a connection dropped after sending may have
+ * reached the worker, so only an idempotent call is sent again. `undefined` = ky's own rules.
+ */
+export function noReplyVerdict(error: unknown, idempotent: boolean): boolean | undefined {
+  if (error instanceof TimeoutError) return idempotent;
+  const kind = networkFailureKind(error);
+  if (kind === 'not-sent') return undefined;
+  if (kind === 'ambiguous') return idempotent ? undefined : false;
+  return false;
 }
