@@ -23,12 +23,11 @@ import { requireApiKey } from './api-key';
 import { resolveBreakers } from './breaker-option';
 import type { BreakerOption } from './breaker-option';
 import type { ExecuteRequest, Executor } from './executor';
-import { describeNetworkFailure, networkFailureKind } from './network-failure';
 import { noReplyVerdict, submissionRetry } from './submission-retry';
 import { encodeJsonBody } from './request-body';
 import { serverMessage } from './server-message';
 import { errorForStatus } from './status-errors';
-import { transportFailure } from './transport-error';
+import { connectionFailure, transportFailure } from './transport-error';
 import { assertWireOutput } from './wire-output';
 
 /** RunPod's per-request processing limit on load-balancing endpoints: 5.5 min (protocol reference §5). */
@@ -243,16 +242,7 @@ export class LoadBalancerExecutor implements Executor {
     if (error instanceof TimeoutError) {
       return transportFailure(request, address, `/execute gave no reply within ${this.timeoutMs} ms (${attempts})`, `Raise the timeoutMs option of LoadBalancerExecutor if the method needs longer.${notRetried}`);
     }
-    const kind = networkFailureKind(error);
-    if (kind !== undefined) {
-      return transportFailure(
-        request,
-        address,
-        `${describeNetworkFailure(error)} after ${attempts}`,
-        kind === 'not-sent' ? 'Check that the address is right and the endpoint is reachable from here.' : `The connection broke after the request was sent.${notRetried}`,
-      );
-    }
-    return error instanceof Error ? error : new Error(String(error));
+    return connectionFailure(request, address, error, attempts, notRetried) ?? (error instanceof Error ? error : new Error(String(error)));
   }
 
   /** A Switchyard worker's definitive failure reply, as the typed error its status stands for. */

@@ -16,14 +16,14 @@ import { resolveBreakers } from './breaker-option';
 import type { BreakerOption } from './breaker-option';
 import type { ExecuteRequest, Executor } from './executor';
 import { jobOutcome } from './job-outcome';
-import { describeNetworkFailure, networkFailureKind } from './network-failure';
+import { describeNetworkFailure } from './network-failure';
 import { noReplyVerdict, submissionRetry } from './submission-retry';
 import { encodeJsonBody } from './request-body';
 import { isTerminal, parseJobBody } from './runpod-job';
 import type { RunpodJob } from './runpod-job';
 import { serverMessage } from './server-message';
 import { errorForStatus } from './status-errors';
-import { transportFailure } from './transport-error';
+import { connectionFailure, transportFailure } from './transport-error';
 
 /** RunPod accepts `?wait=` from 1000 to 300000 ms (protocol reference §1.4). */
 const MIN_RUNSYNC_WAIT_MS = 1_000;
@@ -285,18 +285,7 @@ export class RunpodExecutor implements Executor {
         `The job may still run on RunPod without a job id to poll.${notRetried}`,
       );
     }
-    const kind = networkFailureKind(error);
-    if (kind !== undefined) {
-      return transportFailure(
-        request,
-        address,
-        `${describeNetworkFailure(error)} after ${attempts}`,
-        kind === 'not-sent'
-          ? 'Check that the address is right and the endpoint is reachable from here.'
-          : `The connection broke after the request was sent.${notRetried}`,
-      );
-    }
-    return error instanceof Error ? error : new Error(String(error));
+    return connectionFailure(request, address, error, attempts, notRetried) ?? (error instanceof Error ? error : new Error(String(error)));
   }
 
   /**
