@@ -74,11 +74,15 @@ interface WorkerSlot {
   stopping: boolean;
 }
 
-/** How to start this same CLI in a child: the same node flags and script (dist or source). */
+/**
+ * How to start the `switchyard` CLI in a child. When this module runs from source under a
+ * TypeScript loader (its flags are in execArgv), the child runs the source bin with the same
+ * flags; otherwise (dist, or a test runner that transforms sources itself) the compiled bin.
+ * The parent's own script (a demo, a test runner) is never reused.
+ */
 function cliCommand(): { command: string; args: string[] } {
-  const script = process.argv[1] && /switchyard|cli[\\/]bin|cli[\\/]main/.test(process.argv[1])
-    ? process.argv[1]
-    : resolvePath(__dirname, '../../bin/switchyard.js');
+  const underLoader = __filename.endsWith('.ts') && process.execArgv.some((flag) => /register|loader|import/.test(flag));
+  const script = underLoader ? resolvePath(__dirname, 'bin.ts') : resolvePath(__dirname, '../../bin/switchyard.js');
   return { command: process.execPath, args: [...process.execArgv, script] };
 }
 
