@@ -3,7 +3,8 @@
 // client runtime, prints where every call ran, then stops everything.
 import 'reflect-metadata';
 import { join } from 'node:path';
-import { createRuntime, HttpDirectory, InvalidRequestError, startDevCluster } from '@switchyard/core';
+import { createRuntime, HttpDirectory, InvalidRequestError } from '@switchyard/core';
+import { startDevCluster } from '@switchyard/core/testing';
 import { ImageProcessor, makeImage, Orchestrator, ReportSection, ReportService } from './app';
 
 interface Row {

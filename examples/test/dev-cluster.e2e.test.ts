@@ -3,7 +3,8 @@ import { connect } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime, HttpDirectory, InvalidRequestError, startDevCluster, type DevCluster } from '@switchyard/core';
+import { createRuntime, HttpDirectory, InvalidRequestError } from '@switchyard/core';
+import { startDevCluster, type DevCluster } from '@switchyard/core/testing';
 // The cluster's parent loads the compiled entry module; the test uses that same module so that
 // each endpoint class is declared once in this process.
 const app = require('../dist/app.js') as typeof import('../src/app');

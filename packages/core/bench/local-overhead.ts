@@ -44,23 +44,23 @@ export async function benchLocalOverhead(options: LocalOverheadOptions, progress
   try {
     const plain = new BenchEcho();
     const hosted = runtime.get(BenchEcho);
-    if (hosted.inc(1) !== 2 || !(hosted instanceof BenchEcho)) throw new Error('runtime.get(BenchEcho) did not return the hosted instance');
+    if (hosted.incNow(1) !== 2 || !(hosted instanceof BenchEcho)) throw new Error('runtime.get(BenchEcho) did not return the hosted instance');
 
     const loops: Record<'plain' | 'once' | 'perGet', (n: number) => void> = {
       plain: (n) => {
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += plain.inc(i);
+        for (let i = 0; i < n; i++) acc += plain.incNow(i);
         sink += acc;
       },
       once: (n) => {
         const instance = runtime.get(BenchEcho);
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += instance.inc(i);
+        for (let i = 0; i < n; i++) acc += instance.incNow(i);
         sink += acc;
       },
       perGet: (n) => {
         let acc = 0;
-        for (let i = 0; i < n; i++) acc += runtime.get(BenchEcho).inc(i);
+        for (let i = 0; i < n; i++) acc += runtime.get(BenchEcho).incNow(i);
         sink += acc;
       },
     };

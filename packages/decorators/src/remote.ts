@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DecoratorError } from './errors';
 import { REMOTE_METHODS } from './metadata-keys';
+import { functionKind, hasRestParameter } from './parameters';
 import type { RemoteMethodMetadata, RemoteOptions } from './types';
 import { validateRemoteOptions } from './validate-options';
 
@@ -10,11 +11,25 @@ export function getOwnRemoteMethods(proto: object): RemoteMethodMetadata[] {
 }
 
 /**
- * Marks an instance method as callable across endpoints. Metadata only: nothing is wrapped,
- * so calling the method on a plain instance is an ordinary call.
+ * The decorator `@Remote()` returns. Typed so that only methods returning a Promise can be
+ * decorated: a remote call is always asynchronous, so a synchronous method would be typed as
+ * returning its value while its router proxy returns a Promise.
  */
-export function Remote(options: RemoteOptions = {}): MethodDecorator {
-  return (target, propertyKey, descriptor) => {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type RemoteMethodDecorator = <M extends (...args: any[]) => Promise<unknown>>(
+  target: object,
+  propertyKey: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => void;
+
+/**
+ * Marks an instance method as callable across endpoints. Metadata only: nothing is wrapped,
+ * so calling the method on a plain instance is an ordinary call. The method must return a
+ * Promise (be `async`, or be declared to return `Promise<…>`): a compile-time error in
+ * TypeScript, a DecoratorError at declaration otherwise.
+ */
+export function Remote(options: RemoteOptions = {}): RemoteMethodDecorator {
+  return ((target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor | undefined) => {
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     const where = `@Remote on ${owner}.${String(propertyKey)}`;
     if (typeof target === 'function') {
@@ -26,6 +41,7 @@ export function Remote(options: RemoteOptions = {}): MethodDecorator {
     if (!descriptor || typeof descriptor.value !== 'function') {
       throw new DecoratorError(`${where}: @Remote decorates methods only, not properties or accessors.`);
     }
+    checkReturnsPromise(where, target, propertyKey, descriptor.value as (...args: never[]) => unknown);
     validateRemoteOptions(where, options);
     const routeName = options.name ?? propertyKey;
     const own = getOwnRemoteMethods(target);
@@ -35,7 +51,8 @@ export function Remote(options: RemoteOptions = {}): MethodDecorator {
     const record: RemoteMethodMetadata = {
       name: routeName,
       property: propertyKey,
-      arity: (descriptor.value as (...args: unknown[]) => unknown).length,
+      arity: (descriptor.value as (...args: never[]) => unknown).length,
+      rest: hasRestParameter(descriptor.value as (...args: never[]) => unknown),
       paramTypes: (Reflect.getMetadata('design:paramtypes', target, propertyKey) as unknown[] | undefined) ?? [],
       timeoutMs: options.timeoutMs,
       idempotent: options.idempotent ?? false,
@@ -44,5 +61,22 @@ export function Remote(options: RemoteOptions = {}): MethodDecorator {
     };
     // Method decorators run in source order (one per method), so appending keeps it.
     Reflect.defineMetadata(REMOTE_METHODS, [...own, record], target);
-  };
+  }) as RemoteMethodDecorator;
+}
+
+/**
+ * Refuses a method that does not return a Promise: by its declared return type when the compiler
+ * emitted `design:returntype`, else by being an async function. Generators are refused too.
+ */
+function checkReturnsPromise(where: string, target: object, key: string, fn: (...args: never[]) => unknown): void {
+  const kind = functionKind(fn);
+  if (kind === 'async-generator' || kind === 'generator') {
+    throw new DecoratorError(`${where}: a ${kind === 'generator' ? 'generator' : 'streaming (async *)'} method cannot be remote yet. Return a Promise of the whole result instead.`);
+  }
+  const declared = Reflect.getMetadata('design:returntype', target, key) as unknown;
+  if (declared === Promise || (declared === undefined && kind === 'async')) return;
+  const shown = typeof declared === 'function' ? declared.name : 'a value';
+  throw new DecoratorError(
+    `${where}: the method returns ${declared === undefined ? 'a value' : shown}, not a Promise. A remote call is always asynchronous: declare the method async (or annotate it as returning Promise<…>).`,
+  );
 }

@@ -54,6 +54,8 @@ export interface RemoteMethodMetadata {
   property: string;
   /** Number of declared parameters (`Function.length`). */
   arity: number;
+  /** True when the parameter list ends in a rest parameter (`...xs`): any number of arguments is accepted. */
+  rest?: boolean;
   /** Parameter types from `design:paramtypes`, when the compiler emitted them. */
   paramTypes: unknown[];
   timeoutMs?: number;

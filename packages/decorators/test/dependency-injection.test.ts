@@ -5,12 +5,12 @@ import { Clock } from './fixtures/clock';
 describe('@Endpoint classes and tsyringe', () => {
   afterEach(() => forgetEndpoint());
 
-  it('lets a child container build an endpoint, injecting a class from another file by constructor type', () => {
+  it('lets a child container build an endpoint, injecting a class from another file by constructor type', async () => {
     @Endpoint({ name: 'reporter' })
     class Reporter {
       constructor(readonly clock: Clock) {}
       @Remote()
-      stamp(): number {
+      async stamp(): Promise<number> {
         return this.clock.now();
       }
     }
@@ -20,7 +20,7 @@ describe('@Endpoint classes and tsyringe', () => {
 
     expect(reporter).toBeInstanceOf(Reporter);
     expect(reporter.clock).toBeInstanceOf(Clock);
-    expect(reporter.stamp()).toBe(1_700_000_000_000);
+    await expect(reporter.stamp()).resolves.toBe(1_700_000_000_000);
   });
 
   it('registers nothing in the global container', () => {
@@ -44,11 +44,11 @@ describe('@Endpoint classes and tsyringe', () => {
     expect(container.isRegistered(Counter)).toBe(false);
   });
 
-  it('injects one endpoint into another through an injectable plain class', () => {
+  it('injects one endpoint into another through an injectable plain class', async () => {
     @Endpoint({ name: 'storage' })
     class Storage {
       @Remote()
-      put(key: string): string {
+      async put(key: string): Promise<string> {
         return `stored ${key}`;
       }
     }
@@ -70,7 +70,7 @@ describe('@Endpoint classes and tsyringe', () => {
     child.register(Clock, { useValue: { now: () => 42 } });
     const workflow = child.resolve(Workflow);
 
-    expect(workflow.uploader.storage.put('a')).toBe('stored a');
+    await expect(workflow.uploader.storage.put('a')).resolves.toBe('stored a');
     expect(workflow.clock.now()).toBe(42);
     expect(getEndpointMetadata(Workflow)!.dependencies).toEqual([Uploader, Clock]);
   });

@@ -9,7 +9,7 @@ describe('@Endpoint inheritance', () => {
     @Endpoint({ name: 'base' })
     class Base {
       @Remote()
-      run(): string {
+      async run(): Promise<string> {
         return 'base';
       }
     }
@@ -23,7 +23,7 @@ describe('@Endpoint inheritance', () => {
     @Endpoint({ name: 'base' })
     class Base {
       @Remote({ timeoutMs: 1_000 })
-      run(): string {
+      async run(): Promise<string> {
         return 'base';
       }
     }
@@ -31,7 +31,7 @@ describe('@Endpoint inheritance', () => {
     @Endpoint({ name: 'derived' })
     class Derived extends Base {
       @Remote()
-      extra(): string {
+      async extra(): Promise<string> {
         return 'extra';
       }
     }
@@ -45,11 +45,11 @@ describe('@Endpoint inheritance', () => {
     expect(getEndpointMetadata(Base)!.methods.map((m) => m.name)).toEqual(['run']);
   });
 
-  it("lets a subclass override a @Remote method's options without changing the base class", () => {
+  it("lets a subclass override a @Remote method's options without changing the base class", async () => {
     @Endpoint({ name: 'base' })
     class Base {
       @Remote({ timeoutMs: 1_000 })
-      run(): string {
+      async run(): Promise<string> {
         return 'base';
       }
     }
@@ -57,27 +57,27 @@ describe('@Endpoint inheritance', () => {
     @Endpoint({ name: 'derived' })
     class Derived extends Base {
       @Remote({ timeoutMs: 9_000, idempotent: true })
-      override run(): string {
+      override async run(): Promise<string> {
         return 'derived';
       }
     }
 
     expect(getEndpointMetadata(Derived)!.methods).toEqual([expect.objectContaining({ name: 'run', timeoutMs: 9_000, idempotent: true })]);
     expect(getEndpointMetadata(Base)!.methods).toEqual([expect.objectContaining({ name: 'run', timeoutMs: 1_000, idempotent: false })]);
-    expect(new Derived().run()).toBe('derived');
+    await expect(new Derived().run()).resolves.toBe('derived');
   });
 
   it('keeps a method remote when a subclass overrides it without @Remote', () => {
     class Base {
       @Remote({ retries: 1, idempotent: true })
-      run(): string {
+      async run(): Promise<string> {
         return 'base';
       }
     }
 
     @Endpoint({ name: 'derived' })
     class Derived extends Base {
-      override run(): string {
+      override async run(): Promise<string> {
         return 'derived';
       }
     }

@@ -24,6 +24,7 @@ describe('@Endpoint and @Remote metadata', () => {
         timeoutMs: undefined,
         idempotent: false,
         retries: 0,
+        rest: false,
         fallback: 'none',
       },
     ]);
@@ -53,14 +54,14 @@ describe('@Endpoint and @Remote metadata', () => {
     @Endpoint()
     class Pipeline {
       @Remote()
-      first(): number {
+      async first(): Promise<number> {
         return 1;
       }
       helper(): number {
         return 2;
       }
       @Remote()
-      second(): number {
+      async second(): Promise<number> {
         return 3;
       }
     }
@@ -106,16 +107,16 @@ describe('@Endpoint and @Remote metadata', () => {
     expect(getRemoteMethod(Plain, 'anything')).toBeUndefined();
   });
 
-  it('wraps nothing: a @Remote method called on a plain instance is an ordinary call', () => {
+  it('wraps nothing: a @Remote method called on a plain instance is an ordinary call', async () => {
     @Endpoint()
     class Calculator {
       @Remote()
-      add(a: number, b: number): number {
+      async add(a: number, b: number): Promise<number> {
         return a + b;
       }
     }
 
-    expect(new Calculator().add(2, 3)).toBe(5);
+    await expect(new Calculator().add(2, 3)).resolves.toBe(5);
     expect(Calculator.prototype.add.name).toBe('add');
   });
 });

@@ -5,7 +5,7 @@ function declareWithRemote(options: unknown): void {
   @Endpoint()
   class WithRemote {
     @Remote(options as RemoteOptions)
-    run(): void {}
+    async run(): Promise<void> {}
   }
   void WithRemote;
 }
@@ -34,6 +34,7 @@ describe('decorator misuse fails at decoration time with DecoratorError', () => 
   it('refuses @Remote on an accessor', () => {
     expect(() => {
       class HasGetter {
+        // @ts-expect-error -- an accessor is no method: the compiler refuses it, and plain JS gets a DecoratorError
         @Remote()
         get size(): number {
           return 1;
@@ -47,7 +48,7 @@ describe('decorator misuse fails at decoration time with DecoratorError', () => 
     expect(() => {
       class HasStatic {
         @Remote()
-        static create(): void {}
+        static async create(): Promise<void> {}
       }
       void HasStatic;
     }).toThrow(/@Remote on HasStatic\.create: static methods cannot be remote/);
@@ -58,7 +59,7 @@ describe('decorator misuse fails at decoration time with DecoratorError', () => 
     expect(() => {
       class HasSymbol {
         @Remote()
-        [key](): void {}
+        async [key](): Promise<void> {}
       }
       void HasSymbol;
     }).toThrow(/symbol-named methods cannot be remote/);
@@ -114,9 +115,9 @@ describe('decorator misuse fails at decoration time with DecoratorError', () => 
       @Endpoint()
       class Clash {
         @Remote({ name: 'resize' })
-        resizeFast(): void {}
+        async resizeFast(): Promise<void> {}
         @Remote({ name: 'resize' })
-        resizeSlow(): void {}
+        async resizeSlow(): Promise<void> {}
       }
       void Clash;
     }).toThrow(/the route name "resize" is already used in Clash/);
@@ -125,14 +126,14 @@ describe('decorator misuse fails at decoration time with DecoratorError', () => 
   it('refuses a subclass route that reuses an inherited route name for another method', () => {
     class Base {
       @Remote({ name: 'go' })
-      start(): void {}
+      async start(): Promise<void> {}
     }
 
     expect(() => {
       @Endpoint()
       class Derived extends Base {
         @Remote({ name: 'go' })
-        begin(): void {}
+        async begin(): Promise<void> {}
       }
       void Derived;
     }).toThrow(/@Endpoint on class Derived: methods "start" and "begin" both use the route name "go"/);

@@ -5,7 +5,7 @@ import { dirname, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { listEndpoints } from '@switchyard/decorators';
 import { startDirectoryServer } from '../directory';
-import { SwitchyardError } from '../errors';
+import { ConfigurationError, SwitchyardError } from '../errors';
 import { buildManifest, writeManifest, type Manifest } from '../manifest';
 import { loadEntryModule } from './entry-module';
 
@@ -100,7 +100,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
   writeManifest(manifestPath, manifest);
   const endpoints = Object.entries(manifest.endpoints);
   if (endpoints.length === 0) {
-    throw new SwitchyardError(`${options.entry} declares no @Endpoint classes. Import your endpoint classes from the entry module.`);
+    throw new ConfigurationError(`${options.entry} declares no @Endpoint classes. Import your endpoint classes from the entry module.`, { option: '--entry' });
   }
 
   // A fresh key per run, never the user's RUNPOD_API_KEY: it is written to the env file below.

@@ -10,18 +10,17 @@ import { ManifestError } from '../errors';
 export function loadEntryModule(entry: string, cwd: string): string {
   const file = resolve(cwd, entry);
   if (!existsSync(file)) {
-    throw new ManifestError(file, '', 'entry module not found. Pass the compiled module that imports your @Endpoint classes, e.g. --entry dist/app.js.');
+    throw new ManifestError({ file, problem: 'entry module not found. Pass the compiled module that imports your @Endpoint classes, e.g. --entry dist/app.js.' });
   }
   try {
     require(file);
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ManifestError(
+    throw new ManifestError({
       file,
-      '',
-      `entry module failed to load (${reason}). Pass the compiled JavaScript module (run your build first), or for TypeScript run the CLI with node -r @swc-node/register.`,
-      { cause: error },
-    );
+      problem: `entry module failed to load (${reason}). Pass the compiled JavaScript module (run your build first), or for TypeScript run the CLI with node -r @swc-node/register.`,
+      cause: error,
+    });
   }
   return file;
 }

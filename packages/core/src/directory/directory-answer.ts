@@ -1,63 +1,93 @@
 import type { EndpointType } from '@switchyard/decorators';
 import { DirectoryUnavailableError, InvalidAddressError } from '../errors';
-import { validateAddressFor } from './endpoint-url';
-
-/** What a directory says about one endpoint: its addresses, or why its entry is unusable. */
-export type DirectoryEntry = { readonly urls: readonly string[] } | { readonly problem: InvalidAddressError };
-
-/** A parsed directory answer: endpoint name → entry. Endpoints it does not mention are absent. */
-export type DirectoryAnswer = ReadonlyMap<string, DirectoryEntry>;
+import { checkAddressUrl, ENDPOINT_ID, parseEndpointAddress, type EndpointAddress } from './endpoint-address';
 
 /** The wire shape: `{"resources_endpoints": {"<endpoint>": "<url>" | ["<url>", …]}}`. */
 export const RESOURCES_FIELD = 'resources_endpoints';
 
-/** Options shared by everything that reads directory entries. */
-export interface EntryValidation {
-  /**
-   * Endpoint type per name; `load-balancer` entries are origins, everything else is checked as a
-   * queue endpoint URL (`…/v2/<id>`). Default: every endpoint is `queue`.
-   */
-  endpointTypes?: Readonly<Record<string, EndpointType>>;
+/**
+ * A directory's answer: endpoint name → its addresses as given (strings), read into
+ * EndpointAddress values per endpoint type on first use. A malformed entry only breaks its own
+ * endpoint: resolving it throws the InvalidAddressError, other endpoints resolve.
+ */
+export class DirectoryAnswer {
+  private readonly parsed = new Map<string, readonly EndpointAddress[] | InvalidAddressError>();
+
+  constructor(
+    private readonly entries: ReadonlyMap<string, readonly unknown[]>,
+    private readonly source: string,
+    private readonly baseUrl: string,
+  ) {}
+
+  /** The endpoint's addresses for its type (`[]` when the answer does not list it); throws InvalidAddressError for a bad entry. */
+  resolve(endpoint: string, type: EndpointType = 'queue'): EndpointAddress[] {
+    const key = `${type}\u0000${endpoint}`;
+    let result = this.parsed.get(key);
+    if (result === undefined) {
+      result = this.read(endpoint, type);
+      this.parsed.set(key, result);
+    }
+    if (result instanceof InvalidAddressError) throw result;
+    return [...result];
+  }
+
+  /** Endpoint names the answer lists. */
+  endpoints(): string[] {
+    return [...this.entries.keys()];
+  }
+
+  /** The raw entries, in the wire shape. */
+  toJSON(): Record<string, unknown[]> {
+    return Object.fromEntries([...this.entries].map(([k, v]) => [k, [...v]]));
+  }
+
+  private read(endpoint: string, type: EndpointType): readonly EndpointAddress[] | InvalidAddressError {
+    const values = this.entries.get(endpoint);
+    if (values === undefined) return [];
+    try {
+      const addresses = values.map((value) => parseEndpointAddress(value, { endpoint, type, baseUrl: this.baseUrl, source: this.source }));
+      // Duplicate replicas would skew selection; keep the first of each.
+      return [...new Map(addresses.map((a) => [a.url, a])).values()];
+    } catch (error) {
+      if (error instanceof InvalidAddressError) return error;
+      throw error;
+    }
+  }
 }
 
 /**
- * Validates one endpoint's entry (a URL or an array of URLs) and returns the normalised list.
- * Throws InvalidAddressError naming the endpoint (and `source`) when the entry is bad.
+ * Checks one endpoint's entry (a URL or an array of URLs) with the checks every address gets,
+ * and returns it as a list of normalised strings (no trailing slash). Throws InvalidAddressError
+ * naming the endpoint and `source`.
  */
-export function parseDirectoryEntry(endpoint: string, value: unknown, source: string, validation: EntryValidation = {}): string[] {
-  const type = validation.endpointTypes?.[endpoint];
+export function checkDirectoryEntry(endpoint: string, value: unknown, source: string): string[] {
   const values = Array.isArray(value) ? (value as unknown[]) : [value];
-  // Duplicate replicas would skew selection; keep the first of each.
-  return [...new Set(values.map((url) => validateAddressFor(type, endpoint, url, source)))];
+  return values.map((v) => {
+    // Bare ids are allowed (resolved against the base URL); anything URL-like gets the common checks.
+    if (typeof v === 'string' && ENDPOINT_ID.test(v.trim())) return v.trim();
+    const url = checkAddressUrl(v, { endpoint, source });
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  });
 }
 
 /**
  * Turns a decoded directory answer into a {@link DirectoryAnswer}. A malformed envelope (not an
  * object, `resources_endpoints` missing or not an object) throws DirectoryUnavailableError naming
- * `source`. A bad entry does not: it is recorded as that endpoint's problem so other endpoints
- * keep working.
+ * `source`. A bad entry does not: it breaks only its own endpoint.
  *
- * @param validation `acceptBareMap` also accepts the endpoint map without the
- *   `resources_endpoints` envelope; `fix` replaces the advice at the end of envelope errors
+ * @param options `acceptBareMap` also accepts the endpoint map without the `resources_endpoints`
+ *   envelope; `fix` replaces the advice at the end of envelope errors
  */
-export function parseDirectoryAnswer(
-  body: unknown,
-  source: string,
-  validation: EntryValidation & { acceptBareMap?: boolean; fix?: string } = {},
-): DirectoryAnswer {
-  const fix = validation.fix ?? 'Check that the URL points at a Switchyard directory.';
+export function parseDirectoryAnswer(body: unknown, source: string, options: { baseUrl: string; acceptBareMap?: boolean; fix?: string }): DirectoryAnswer {
+  const fix = options.fix ?? 'Check that the URL points at a Switchyard directory.';
   const expected = `{"${RESOURCES_FIELD}": {"<endpoint>": "<url>" | ["<url>", …]}}`;
   if (!isPlainObject(body)) {
-    throw new DirectoryUnavailableError(
-      `${source} gave ${describeJsonType(body)} instead of an object ${expected}. ${fix}`,
-    );
+    throw new DirectoryUnavailableError(`${source} gave ${describeJsonType(body)} instead of an object ${expected}. ${fix}`);
   }
   let map: unknown = body[RESOURCES_FIELD];
   if (map === undefined) {
-    if (!validation.acceptBareMap) {
-      throw new DirectoryUnavailableError(
-        `${source} gave an object without "${RESOURCES_FIELD}" (keys: ${describeKeys(body)}); expected ${expected}. ${fix}`,
-      );
+    if (!options.acceptBareMap) {
+      throw new DirectoryUnavailableError(`${source} gave an object without "${RESOURCES_FIELD}" (keys: ${describeKeys(body)}); expected ${expected}. ${fix}`);
     }
     map = body;
   }
@@ -66,16 +96,9 @@ export function parseDirectoryAnswer(
       `${source}: "${RESOURCES_FIELD}" is ${describeJsonType(map)}, expected an object mapping endpoint names to a URL or an array of URLs. ${fix}`,
     );
   }
-  const answer = new Map<string, DirectoryEntry>();
-  for (const [endpoint, value] of Object.entries(map)) {
-    try {
-      answer.set(endpoint, { urls: parseDirectoryEntry(endpoint, value, source, validation) });
-    } catch (error) {
-      if (!(error instanceof InvalidAddressError)) throw error;
-      answer.set(endpoint, { problem: error });
-    }
-  }
-  return answer;
+  const entries = new Map<string, readonly unknown[]>();
+  for (const [endpoint, value] of Object.entries(map)) entries.set(endpoint, Array.isArray(value) ? value : [value]);
+  return new DirectoryAnswer(entries, source, options.baseUrl);
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

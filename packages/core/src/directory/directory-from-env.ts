@@ -1,17 +1,19 @@
+import { loadDefaults, processEnv, type SwitchyardDefaults } from '../config';
 import type { Logger } from '../observability/logger';
 import type { Directory } from './directory';
-import type { EntryValidation } from './directory-answer';
 import { DIRECTORY_URL_ENV, HttpDirectory } from './http-directory';
 import { STATIC_DIRECTORY_ENV, StaticDirectory } from './static-directory';
 
 /** Options of {@link directoryFromEnv}. */
-export interface DirectoryFromEnvOptions extends EntryValidation {
-  /** Environment to read. Default `process.env`. */
+export interface DirectoryFromEnvOptions {
+  /** Environment to read. Default this process's. */
   env?: NodeJS.ProcessEnv;
   /** Bearer key for an HttpDirectory. Default: none (the directory is read without a key). */
   apiKey?: string;
   /** Logger for an HttpDirectory. */
   logger?: Logger;
+  /** Resolved defaults. Default `loadDefaults(env)`. */
+  defaults?: SwitchyardDefaults;
 }
 
 /**
@@ -19,17 +21,18 @@ export interface DirectoryFromEnvOptions extends EntryValidation {
  * (timeouts, attempts and TTL from `SWITCHYARD_DIRECTORY_*`), else `SWITCHYARD_DIRECTORY` (JSON)
  * → {@link StaticDirectory}, else `undefined` (the caller decides: no remote routes).
  *
- * @throws DirectoryUnavailableError when the chosen variable is malformed
+ * @throws DirectoryUnavailableError / InvalidAddressError when the chosen variable is malformed
  */
 export function directoryFromEnv(options: DirectoryFromEnvOptions = {}): Directory | undefined {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnv();
+  const defaults = options.defaults ?? loadDefaults(env);
   const url = env[DIRECTORY_URL_ENV];
   if (url !== undefined && url.trim() !== '') {
-    return new HttpDirectory(url.trim(), { env, apiKey: options.apiKey, logger: options.logger, endpointTypes: options.endpointTypes });
+    return new HttpDirectory(url.trim(), { apiKey: options.apiKey, logger: options.logger, defaults });
   }
   const json = env[STATIC_DIRECTORY_ENV];
   if (json !== undefined && json.trim() !== '') {
-    return StaticDirectory.fromEnv(STATIC_DIRECTORY_ENV, env, { endpointTypes: options.endpointTypes });
+    return StaticDirectory.fromEnv(STATIC_DIRECTORY_ENV, env, { baseUrl: defaults.runpodBaseUrl });
   }
   return undefined;
 }

@@ -1,11 +1,17 @@
+import type { EndpointType } from '@switchyard/decorators';
+import type { EndpointAddress } from './endpoint-address';
+
 /**
- * Answers "which URLs serve endpoint X?". An empty array means the directory answered and has
- * no address for X. Implementations throw DirectoryUnavailableError when they cannot answer
- * at all (unreachable and nothing cached).
+ * Answers "which replicas serve endpoint X?". An empty array means the directory answered and
+ * has no address for X. Implementations throw DirectoryUnavailableError when they cannot answer
+ * at all (unreachable and nothing cached), and InvalidAddressError when X's entry is malformed.
  */
 export interface Directory {
-  /** The endpoint's URLs (replicas); `[]` when the directory answered without it. */
-  resolve(endpoint: string): Promise<string[]>;
+  /**
+   * The endpoint's replicas, read as addresses of its `type` (default `queue`) with
+   * `parseEndpointAddress`; `[]` when the directory answered without it.
+   */
+  resolve(endpoint: string, type?: EndpointType): Promise<EndpointAddress[]>;
   /**
    * Fetches anew now, ignoring the cache's age (no-op for static directories). A failed refresh
    * rejects but keeps the previous answer in use (stale-if-error), so callers keep routing.

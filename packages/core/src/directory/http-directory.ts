@@ -1,24 +1,26 @@
 import { performance } from 'node:perf_hooks';
 import ky, { isHTTPError, isTimeoutError, type RetryOptions } from 'ky';
-import { loadDefaults } from '../config';
-import { DirectoryUnavailableError, InvalidAddressError, SwitchyardError } from '../errors';
-import { ConsoleLogger, redact, type Logger } from '../observability/logger';
+import type { EndpointType } from '@switchyard/decorators';
+import { loadDefaults, numberOption, type SwitchyardDefaults } from '../config';
+import { DirectoryUnavailableError, InvalidAddressError, UnauthorizedError } from '../errors';
+import { ConsoleLogger, type Logger } from '../observability/logger';
+import { redact, redactingLogger } from '../observability/redaction';
 import type { Directory } from './directory';
-import { parseDirectoryAnswer, type DirectoryAnswer, type EntryValidation } from './directory-answer';
+import { parseDirectoryAnswer, type DirectoryAnswer } from './directory-answer';
 import { DirectoryCache } from './directory-cache';
-import { describeUrlSafely } from './endpoint-url';
+import { describeUrlSafely, type EndpointAddress } from './endpoint-address';
 
-/** Options of {@link HttpDirectory}. Unset numbers come from `loadDefaults()` (and so from the environment). */
-export interface HttpDirectoryOptions extends EntryValidation {
+/** Options of {@link HttpDirectory}. Unset numbers come from the resolved defaults (and so from the environment). */
+export interface HttpDirectoryOptions {
   /** How long an answer is fresh, ms. Default 300000 (env SWITCHYARD_DIRECTORY_TTL_MS). */
   ttlMs?: number;
-  /** Timeout of each HTTP attempt, ms. Default 10000 (env SWITCHYARD_DIRECTORY_TIMEOUT_MS). */
+  /** Timeout of each HTTP attempt, headers and body, ms. Default 10000 (env SWITCHYARD_DIRECTORY_TIMEOUT_MS). */
   timeoutMs?: number;
   /** HTTP attempts per refresh, first one included. Default 3 (env SWITCHYARD_DIRECTORY_ATTEMPTS). */
   attempts?: number;
   /** Sent as `Authorization: Bearer <apiKey>`; never logged. Default: no header. */
   apiKey?: string;
-  /** Where outage warnings go. Default a ConsoleLogger that redacts `apiKey`. */
+  /** Where outage warnings go. Default a ConsoleLogger; the key is redacted either way. */
   logger?: Logger;
   /** Monotonic clock, ms. Default `performance.now()`. Inject one to test TTL expiry. */
   now?: () => number;
@@ -30,21 +32,14 @@ export interface HttpDirectoryOptions extends EntryValidation {
   retryBackoffLimitMs?: number;
   /** Largest `Retry-After` honoured on 429/503, ms. Default 30000 (env SWITCHYARD_MAX_RETRY_AFTER_MS). */
   maxRetryAfterMs?: number;
-  /** Environment read for the defaults. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  /** Base of RunPod's job API, for bare endpoint ids. Default RUNPOD_ENDPOINT_BASE_URL, else `https://api.runpod.ai/v2`. */
+  baseUrl?: string;
+  /** Resolved defaults (createRuntime passes its own). Default `loadDefaults()`. */
+  defaults?: SwitchyardDefaults;
 }
-
-/** Default of {@link HttpDirectoryOptions.errorBackoffMs}. */
-export const DEFAULT_DIRECTORY_ERROR_BACKOFF_MS = 5_000;
-/** Default of {@link HttpDirectoryOptions.retryDelayMs}. */
-export const DEFAULT_DIRECTORY_RETRY_DELAY_MS = 300;
-/** Default of {@link HttpDirectoryOptions.retryBackoffLimitMs}. */
-export const DEFAULT_DIRECTORY_RETRY_BACKOFF_LIMIT_MS = 5_000;
 
 /** The environment variable users set to point at the directory. */
 export const DIRECTORY_URL_ENV = 'SWITCHYARD_DIRECTORY_URL';
-/** ky refuses longer timeouts (setTimeout's limit). */
-const MAX_TIMEOUT_MS = 2_147_483_647;
 /** Retried statuses: transient server and gateway failures, rate limiting. */
 const RETRY_STATUS_CODES = [408, 429, 500, 502, 503, 504];
 
@@ -57,17 +52,17 @@ const RETRY_STATUS_CODES = [408, 429, 500, 502, 503, 504];
  * refresh makes up to `attempts` requests (ky's retry: exponential backoff with full jitter,
  * `Retry-After` honoured). When a refresh fails after a good answer, the old addresses keep
  * being served, one warning is logged per outage, and refreshes are spaced `errorBackoffMs`
- * apart in the background. With nothing cached, a failure is a DirectoryUnavailableError.
- * A malformed entry only breaks its own endpoint.
+ * apart in the background. With nothing cached, a failure is a DirectoryUnavailableError (an
+ * UnauthorizedError when the directory refuses the key). A malformed entry only breaks its own
+ * endpoint.
  */
 export class HttpDirectory implements Directory {
   private readonly url: string;
   /** The URL as it may appear in messages: no credentials, no query. */
   private readonly label: string;
-  private readonly ttlMs: number;
   private readonly timeoutMs: number;
-  private readonly attempts: number;
   private readonly retry: RetryOptions;
+  private readonly baseUrl: string;
   private readonly logger: Logger;
   private readonly cache: DirectoryCache<DirectoryAnswer>;
   private readonly closer = new AbortController();
@@ -75,7 +70,7 @@ export class HttpDirectory implements Directory {
 
   /**
    * @param url the directory's URL (http or https, no credentials), e.g. SWITCHYARD_DIRECTORY_URL
-   * @throws InvalidAddressError when the URL is malformed, SwitchyardError when an option is
+   * @throws InvalidAddressError when the URL is malformed, ConfigurationError when an option is
    */
   constructor(
     url: string,
@@ -83,30 +78,31 @@ export class HttpDirectory implements Directory {
   ) {
     this.label = `the directory at ${describeUrlSafely(url)}`;
     this.url = checkDirectoryUrl(url, this.label);
-    const defaults = loadDefaults(options.env ?? process.env);
-    this.ttlMs = checkNumber('ttlMs', options.ttlMs ?? defaults.directoryTtlMs, 0);
-    this.timeoutMs = checkNumber('timeoutMs', options.timeoutMs ?? defaults.directoryTimeoutMs, 1, MAX_TIMEOUT_MS);
-    this.attempts = checkNumber('attempts', options.attempts ?? defaults.directoryAttempts, 1, 100);
-    const retryDelayMs = checkNumber('retryDelayMs', options.retryDelayMs ?? DEFAULT_DIRECTORY_RETRY_DELAY_MS, 0);
+    const defaults = options.defaults ?? loadDefaults();
+    const option = (name: keyof HttpDirectoryOptions & string, key: Parameters<typeof numberOption>[4]): number =>
+      numberOption('HttpDirectory', name, options[name] as number | undefined, defaults, key);
+    this.timeoutMs = option('timeoutMs', 'directoryTimeoutMs');
+    const attempts = option('attempts', 'directoryAttempts');
+    const retryDelayMs = option('retryDelayMs', 'directoryRetryDelayMs');
     this.retry = {
-      limit: this.attempts - 1,
+      limit: attempts - 1,
       methods: ['get'],
       statusCodes: RETRY_STATUS_CODES,
       afterStatusCodes: [429, 503],
-      maxRetryAfter: checkNumber('maxRetryAfterMs', options.maxRetryAfterMs ?? defaults.maxRetryAfterMs, 0),
+      maxRetryAfter: option('maxRetryAfterMs', 'maxRetryAfterMs'),
       delay: (n) => retryDelayMs * 2 ** (n - 1),
-      backoffLimit: checkNumber('retryBackoffLimitMs', options.retryBackoffLimitMs ?? DEFAULT_DIRECTORY_RETRY_BACKOFF_LIMIT_MS, 0),
+      backoffLimit: option('retryBackoffLimitMs', 'directoryRetryBackoffLimitMs'),
       jitter: true,
       // A directory that hangs once may answer the next time; the per-attempt timeout bounds it.
       retryOnTimeout: true,
     };
-    this.logger = options.logger ?? new ConsoleLogger({ secrets: [options.apiKey], prefix: 'directory' });
-    const now = options.now ?? (() => performance.now());
+    this.baseUrl = options.baseUrl ?? defaults.runpodBaseUrl;
+    this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ level: defaults.logLevel, prefix: 'directory' }), [options.apiKey]);
     this.cache = new DirectoryCache<DirectoryAnswer>({
       load: () => this.fetchAnswer(),
-      ttlMs: this.ttlMs,
-      errorBackoffMs: checkNumber('errorBackoffMs', options.errorBackoffMs ?? DEFAULT_DIRECTORY_ERROR_BACKOFF_MS, 0),
-      now,
+      ttlMs: option('ttlMs', 'directoryTtlMs'),
+      errorBackoffMs: option('errorBackoffMs', 'directoryErrorBackoffMs'),
+      now: options.now ?? (() => performance.now()),
       onOutage: (error, staleForMs) =>
         this.logger.warn(`${this.label} is unreachable; serving the addresses cached ${Math.round(staleForMs / 1000)} s ago until it answers again`, {
           error: (error as Error).message,
@@ -121,32 +117,24 @@ export class HttpDirectory implements Directory {
   }
 
   /**
-   * The endpoint's URLs (a copy); `[]` when the directory answered without it.
-   * @throws DirectoryUnavailableError when nothing is cached and the directory cannot be read,
-   *   or when this endpoint's entry is malformed (other endpoints still resolve)
+   * The endpoint's addresses as `type` (a copy); `[]` when the directory answered without it.
+   * @throws DirectoryUnavailableError / UnauthorizedError when nothing is cached and the
+   *   directory cannot be read; InvalidAddressError when this endpoint's entry is malformed
    */
-  async resolve(endpoint: string): Promise<string[]> {
+  async resolve(endpoint: string, type: EndpointType = 'queue'): Promise<EndpointAddress[]> {
     let answer: DirectoryAnswer;
     try {
       answer = await this.cache.get();
     } catch (error) {
-      throw new DirectoryUnavailableError(
-        `Cannot resolve endpoint "${endpoint}": ${(error as Error).message}`,
-        endpoint,
-        { cause: error },
-      );
+      if (error instanceof UnauthorizedError) throw error;
+      throw new DirectoryUnavailableError(`Cannot resolve endpoint "${endpoint}": ${(error as Error).message}`, { endpoint, cause: error });
     }
-    const entry = answer.get(endpoint);
-    if (entry === undefined) return [];
-    if ('problem' in entry) {
-      throw entry.problem;
-    }
-    return [...entry.urls];
+    return answer.resolve(endpoint, type);
   }
 
   /**
    * Fetches the directory now (joining a fetch already in flight). On failure the previous
-   * answer stays in use and this rejects with DirectoryUnavailableError.
+   * answer stays in use and this rejects.
    */
   async refresh(): Promise<void> {
     await this.cache.reload();
@@ -157,7 +145,7 @@ export class HttpDirectory implements Directory {
     this.closer.abort(new DirectoryUnavailableError(`${this.label} client was closed.`));
   }
 
-  /** One refresh: GET with ky's retries, then parse. Failures become DirectoryUnavailableError. */
+  /** One refresh: GET with ky's retries, then parse. */
   private async fetchAnswer(): Promise<DirectoryAnswer> {
     if (this.closer.signal.aborted) throw new DirectoryUnavailableError(`${this.label} client was closed; create a new HttpDirectory.`);
     const { apiKey } = this.options;
@@ -188,12 +176,16 @@ export class HttpDirectory implements Directory {
         clearTimeout(bodyTimer);
       }
     } catch (error) {
+      if (isHTTPError(error) && (error.response.status === 401 || error.response.status === 403)) {
+        throw new UnauthorizedError(
+          `${this.label} refused the key (HTTP ${error.response.status}). Set RUNPOD_API_KEY (or the apiKey option) to the key the directory expects; switchyard dev writes it to .switchyard/dev.env.`,
+        );
+      }
       const what = redact(describeFailure(error, this.timeoutMs, this.closer.signal.aborted), [apiKey]);
       // The cause is a plain Error: ky's errors carry the request options, Authorization included.
       throw new DirectoryUnavailableError(
         `${this.label} could not be read after ${attemptsMade} attempt${attemptsMade === 1 ? '' : 's'} (${what}). ` +
           `Check ${DIRECTORY_URL_ENV} and that the directory is running and reachable.`,
-        undefined,
         { cause: Object.assign(new Error(what), { name: errorName(error) }) },
       );
     }
@@ -205,7 +197,7 @@ export class HttpDirectory implements Directory {
         `${this.label} answered something that is not JSON (starts with ${redact(JSON.stringify(text.slice(0, 40)), [apiKey])}). Check ${DIRECTORY_URL_ENV} points at a Switchyard directory.`,
       );
     }
-    return parseDirectoryAnswer(body, this.label, this.options);
+    return parseDirectoryAnswer(body, this.label, { baseUrl: this.baseUrl });
   }
 }
 
@@ -225,13 +217,6 @@ function checkDirectoryUrl(url: string, label: string): string {
     throw new InvalidAddressError(`${label} contains credentials (user:password@). Remove them and pass the key as the apiKey option (sent as a Bearer header).`);
   }
   return parsed.href;
-}
-
-function checkNumber(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new SwitchyardError(`HttpDirectory option ${name} must be a whole number from ${min} to ${max}, got ${String(value)}.`);
-  }
-  return value;
 }
 
 /** A short, secret-free account of why a fetch failed. */

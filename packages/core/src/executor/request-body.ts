@@ -22,8 +22,7 @@ export function encodeJsonBody(value: unknown, limit: number, where: string, rou
   } catch (cause) {
     throw new SerializationError(
       `${where}: the request body cannot be written as JSON (${(cause as Error).message}). Encode arguments with the runtime's Serializer.`,
-      `request of ${where}`,
-      { cause },
+      { position: `request of ${where}`, cause },
     );
   }
   const size = Buffer.byteLength(text, 'utf8');
@@ -31,8 +30,7 @@ export function encodeJsonBody(value: unknown, limit: number, where: string, rou
     throw new PayloadTooLargeError(
       `${where}: the request is ${formatBytes(size)} (${size} bytes), over the ${formatBytes(limit)} limit of ${route}; nothing was sent. ` +
         'Pass a URL to the data (for example an object-storage link) instead of the data itself.',
-      size,
-      limit,
+      { size, limit },
     );
   }
   return text;

@@ -1,5 +1,5 @@
 import { SerializationError } from '../errors';
-import { preview } from './server-message';
+import { preview } from '../serialization/wire';
 
 /** Job statuses of RunPod's job API (protocol reference §1.3). `RUNNING` appears in the docs only. */
 export type RunpodJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
@@ -41,7 +41,7 @@ export function parseJobBody(text: string, where: string, origin: string): Runpo
     throw new SerializationError(
       `${where}: ${origin} answered with ${preview(parsed ?? text)}, which is not a RunPod job ({"id":…,"status":…}). ` +
         'Check that the address points at a RunPod queue endpoint or a Switchyard worker (…/v2/<endpoint>).',
-      `reply of ${where}`,
+      { position: `reply of ${where}` },
     );
   }
   return job as RunpodJob;

@@ -107,7 +107,7 @@ export function buildManifest(endpoints?: ReadonlyArray<Constructor | EndpointMe
 }
 
 function fail(path: string, problem: string): never {
-  throw new ManifestError(BUILD_SOURCE, path, `${problem}.`);
+  throw new ManifestError({ file: BUILD_SOURCE, path, problem: `${problem}.` });
 }
 
 function requireEndpoint(item: Constructor | EndpointMetadata): EndpointMetadata {

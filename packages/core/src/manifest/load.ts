@@ -33,11 +33,11 @@ function readManifestJson(file: string): unknown {
       code === 'ENOENT'
         ? 'file not found. Run `switchyard build --entry <module>` to create it, or pass the right path (SWITCHYARD_MANIFEST)'
         : `cannot be read (${code ?? (error as Error).message}). Check the path and its permissions`;
-    throw new ManifestError(file, '', `${problem}.`, { cause: error });
+    throw new ManifestError({ file, problem: `${problem}.`, cause: error });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new ManifestError(file, '', `is not valid JSON (${(error as Error).message}). Fix the file, or regenerate it with \`switchyard build\`.`, { cause: error });
+    throw new ManifestError({ file, problem: `is not valid JSON (${(error as Error).message}). Fix the file, or regenerate it with \`switchyard build\`.`, cause: error });
   }
 }

@@ -3,16 +3,14 @@ import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { NAME_PATTERN } from '@switchyard/decorators';
 import { ManifestError } from '../errors';
+import { findUnsafeJson } from '../serialization/safety';
 import { EXPECT_CONSTRAINT, describeValue, expectationProblem, isNonEmptyString, isPlainObject } from './constraints';
 import { contractHash } from './contract';
 import { findCycle } from './cycles';
 import { fieldPath, indexPath, keyPath } from './json-path';
 import { ENV_NAME_PATTERN, Manifest, ManifestEndpoint, type ExtensionKey } from './model';
 
-/** Keys refused anywhere in a manifest: assigning them could replace an object's prototype. */
-const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
-
-/** Deepest nesting walked when looking for forbidden keys; a manifest is far shallower. */
+/** Deepest nesting accepted in a manifest; a manifest is far shallower. */
 const MAX_DEPTH = 64;
 
 /** Options of `validateManifest`. */
@@ -45,11 +43,11 @@ type Fail = (path: string, problem: string) => never;
 export function validateManifest(raw: unknown, file: string, options: ValidateManifestOptions = {}): Manifest {
   const hint = options.hint ?? LOAD_HINT;
   const fail: Fail = (path, problem) => {
-    throw new ManifestError(file, path, hint ? `${problem}. ${hint}` : `${problem}.`);
+    throw new ManifestError({ file, path, problem: hint ? `${problem}. ${hint}` : `${problem}.` });
   };
 
   if (!isPlainObject(raw)) fail('', `the manifest must be a JSON object, got ${describeValue(raw)}`);
-  refuseForbiddenKeys(raw, '', 0, fail);
+  refuseForbiddenKeys(raw, fail);
 
   const [topExtensions, topFields] = splitExtensions(raw, '', fail);
   const manifest = transformAndValidate(Manifest, topFields, '', fail);
@@ -136,18 +134,20 @@ function splitExtensions(value: Record<string, unknown>, base: string, fail: Fai
 /** Fields whose values are maps keyed by names; their keys are written `["key"]` in paths. */
 const MAP_FIELDS: ReadonlySet<string> = new Set(['endpoints', 'env', 'function_registry', 'resources_endpoints']);
 
-function refuseForbiddenKeys(value: unknown, path: string, depth: number, fail: Fail, isMap = false): void {
-  if (value === null || typeof value !== 'object') return;
-  if (depth > MAX_DEPTH) fail(path, `nests deeper than ${MAX_DEPTH} levels; a manifest is far shallower`);
-  if (Array.isArray(value)) {
-    value.forEach((item, i) => refuseForbiddenKeys(item, indexPath(path, i), depth + 1, fail));
-    return;
+/** Refuses prototype-pollution keys and excessive nesting (the shared JSON safety walk), naming the field. */
+function refuseForbiddenKeys(value: unknown, fail: Fail): void {
+  const unsafe = findUnsafeJson(value, MAX_DEPTH);
+  if (!unsafe) return;
+  // Keys of name-keyed maps are written ["key"], other keys .key, as everywhere in manifest errors.
+  let path = '';
+  let parentIsMap = false;
+  for (const segment of unsafe.segments) {
+    const isMapKey: boolean = parentIsMap;
+    path = typeof segment === 'number' ? indexPath(path, segment) : isMapKey ? keyPath(path, segment) : fieldPath(path, segment);
+    parentIsMap = typeof segment === 'string' && !isMapKey && MAP_FIELDS.has(segment);
   }
-  for (const [key, item] of Object.entries(value)) {
-    const itemPath = isMap ? keyPath(path, key) : fieldPath(path, key);
-    if (FORBIDDEN_KEYS.has(key)) fail(itemPath, 'is a refused key (prototype-pollution risk); remove it');
-    refuseForbiddenKeys(item, itemPath, depth + 1, fail, !isMap && MAP_FIELDS.has(key));
-  }
+  if (unsafe.problem === 'too-deep') fail(path, `nests deeper than ${MAX_DEPTH} levels; a manifest is far shallower`);
+  fail(path, 'is a refused key (prototype-pollution risk); remove it');
 }
 
 function checkEndpoints(manifest: Manifest, fail: Fail): void {

@@ -1,6 +1,6 @@
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen } from 'cockatiel';
 import type { CircuitBreakerPolicy } from 'cockatiel';
-import { loadDefaults } from '../config';
+import { loadDefaults, numberOption, type SwitchyardDefaults } from '../config';
 import { CircuitOpenError } from '../errors';
 import { isTransportFailure } from './transport-failure';
 
@@ -22,6 +22,8 @@ export interface AddressBreakersOptions {
    * without touching the count.
    */
   isFailure?: (error: unknown) => boolean;
+  /** Resolved defaults (createRuntime passes its own). Default `loadDefaults()`. */
+  defaults?: SwitchyardDefaults;
 }
 
 /** State of one address's circuit, as the router sees it. */
@@ -57,15 +59,9 @@ export class AddressBreakers {
   private readonly circuits = new Map<string, Circuit>();
 
   constructor(options: AddressBreakersOptions = {}) {
-    const defaults = options.threshold === undefined || options.resetMs === undefined ? loadDefaults() : undefined;
-    this.threshold = options.threshold ?? defaults!.breakerThreshold;
-    this.resetMs = options.resetMs ?? defaults!.breakerResetMs;
-    if (!Number.isInteger(this.threshold) || this.threshold < 1) {
-      throw new RangeError(`AddressBreakers: threshold must be a whole number >= 1, got ${this.threshold}.`);
-    }
-    if (!Number.isFinite(this.resetMs) || this.resetMs < 0) {
-      throw new RangeError(`AddressBreakers: resetMs must be a number >= 0, got ${this.resetMs}.`);
-    }
+    const defaults = options.defaults ?? loadDefaults();
+    this.threshold = numberOption('AddressBreakers', 'threshold', options.threshold, defaults, 'breakerThreshold');
+    this.resetMs = numberOption('AddressBreakers', 'resetMs', options.resetMs, defaults, 'breakerResetMs');
     this.isFailure = options.isFailure ?? isTransportFailure;
   }
 
@@ -138,6 +134,11 @@ export class AddressBreakers {
     if (this.refusing(circuit)) throw this.openError(circuit, address, endpoint);
   }
 
+  /** The CircuitOpenError a call to `address` gets while its circuit refuses (for a caller that skipped it). */
+  refusal(address: string, endpoint: string): CircuitOpenError {
+    return this.openError(this.circuit(address), address, endpoint);
+  }
+
   private openError(circuit: Circuit, address: string, endpoint: string): CircuitOpenError {
     const last = circuit.policy.lastFailure;
     const cause = last && 'error' in last && last.error instanceof Error ? ` Last failure: ${last.error.message}` : '';
@@ -145,8 +146,7 @@ export class AddressBreakers {
       return new CircuitOpenError(
         `Circuit for endpoint ${endpoint} at ${address} is half-open: one probe call is testing it now, so this call was not sent. ` +
           `Call again in a moment, or use another replica of ${endpoint}.${cause}`,
-        endpoint,
-        address,
+        { endpoint, address },
       );
     }
     const retryAt = circuit.openedAt + this.resetMs;
@@ -155,8 +155,7 @@ export class AddressBreakers {
       `Circuit for endpoint ${endpoint} at ${address} is open after ${this.threshold} consecutive transport failures, so this call was not sent. ` +
         `One probe call will be let through in ${inMs} ms (at ${new Date(retryAt).toISOString()}). ` +
         `Check that the endpoint's workers are up and reachable.${cause}`,
-      endpoint,
-      address,
+      { endpoint, address },
     );
   }
 }

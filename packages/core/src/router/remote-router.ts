@@ -2,16 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { EndpointMetadata, FallbackPolicy, RemoteMethodMetadata } from '@switchyard/decorators';
 import type { SwitchyardDefaults } from '../config';
 import type { Directory } from '../directory/directory';
-import {
-  CircuitOpenError,
-  DirectoryUnavailableError,
-  RemoteExecutionError,
-  RouteNotFoundError,
-} from '../errors';
+import type { EndpointAddress } from '../directory/endpoint-address';
+import { DirectoryUnavailableError, MethodNotRemoteError, RouteNotFoundError } from '../errors';
 import type { Executor } from '../executor/executor';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
-import { isTransportFailure } from '../resilience/transport-failure';
+import { CallBudget } from '../resilience/call-budget';
 import type { Serializer } from '../serialization/serializer';
 import { WIRE_VERSION, type Invocation } from '../serialization/wire';
 import { childTraceparent, currentCallContext, withCallContext } from './call-context';
@@ -33,18 +29,14 @@ export interface RemoteRouterDeps {
   localInstance(metadata: EndpointMetadata): object;
 }
 
-/** An executor that can say an address is currently refused (circuit open). */
-interface AvailabilityAware {
-  isAvailable?(address: string): boolean;
-}
-
 // randomUUID draws from a cached entropy pool: far cheaper per call than randomBytes.
 const hex = (bytes: number): string => (randomUUID() + randomUUID()).replace(/-/g, '').slice(0, bytes * 2);
 
 /**
  * Carries out the routing decision of DESIGN.md for calls whose endpoint this process does not
- * host: resolve addresses, pick a replica, encode, execute, decode, rethrow typed errors. It
- * never falls back to local silently: a fallback is opt-in and logged.
+ * host: create the call's budget, resolve addresses, encode, execute, decode. Retries and replica
+ * choice belong to the executor's one retry policy; the router never retries. It never falls
+ * back to local silently: a fallback is opt-in and logged.
  */
 export class RemoteRouter {
   private readonly nextReplica = new Map<string, number>();
@@ -54,65 +46,58 @@ export class RemoteRouter {
 
   constructor(private readonly deps: RemoteRouterDeps) {}
 
-  async invoke(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+  /** The `@Remote` method of `metadata` with this route name, or MethodNotRemoteError. */
+  route(metadata: EndpointMetadata, routeName: string): RemoteMethodMetadata {
     const method = metadata.methods.find((m) => m.name === routeName);
-    if (!method) {
-      throw new RouteNotFoundError(
-        `Endpoint "${metadata.name}" has no @Remote method "${routeName}". Check the method name and that it is decorated with @Remote.`,
-        metadata.name,
-        routeName,
-      );
-    }
+    if (method) return method;
+    throw new MethodNotRemoteError(
+      `endpoint "${metadata.name}" has no @Remote method "${routeName}" (its remote methods: ${metadata.methods.map((m) => m.name).join(', ') || 'none'}). Check the name, and that the method is decorated with @Remote.`,
+      { endpoint: metadata.name, method: routeName },
+    );
+  }
+
+  async invoke(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+    const method = this.route(metadata, routeName);
     const outer = currentCallContext();
-    const timeoutMs = options.timeoutMs ?? method.timeoutMs ?? this.deps.defaults.callTimeoutMs;
-    const deadline = Math.min(Date.now() + timeoutMs, outer?.deadline ?? Number.POSITIVE_INFINITY);
-    const signals = [options.signal, outer?.signal].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    signal?.throwIfAborted();
-    const where = `${metadata.target.name}.${method.property}`;
-
-    const addresses = await this.resolve(metadata, method, where);
-    if (addresses === 'local') return this.runLocally(metadata, method, args, deadline, signal);
-
-    const invocation: Invocation = {
-      sy: WIRE_VERSION,
+    const budget = CallBudget.start({
+      timeoutMs: options.timeoutMs ?? method.timeoutMs ?? this.deps.defaults.callTimeoutMs,
+      deadline: outer?.deadline,
+      signals: [options.signal, outer?.signal],
       endpoint: metadata.name,
       method: method.name,
-      args: this.deps.serializer.encodeArgs(args, where),
-      callId: options.callId ?? randomUUID(),
-      deadline,
-      traceparent: childTraceparent(outer?.traceparent, hex),
-      contract: this.contractOf(metadata),
-    };
-    const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
-    const attempts = method.idempotent ? 1 + method.retries : 1;
-    let lastError: unknown;
-    for (let attempt = 0; attempt < attempts; attempt++) {
-      const address = this.pickReplica(metadata.name, addresses, executor as AvailabilityAware);
-      try {
-        const output = await executor.execute({
-          endpoint: metadata.name,
-          method: method.name,
-          address,
-          invocation,
-          signal,
-          deadline,
-          idempotent: method.idempotent,
-          retries: method.retries,
-        });
-        return this.deps.serializer.decode(output.result, `result of ${where}`);
-      } catch (error) {
-        lastError = error;
-        if (!this.isResubmittable(error) || attempt + 1 >= attempts || Date.now() >= deadline) break;
-        this.deps.logger.warn(`retrying idempotent call ${where} on another replica`, {
-          endpoint: metadata.name,
-          callId: invocation.callId,
-          attempt: attempt + 2,
-          error: error as Error,
-        });
+    });
+    try {
+      budget.throwIfOver();
+      const where = `${metadata.target.name}.${method.property}`;
+      const addresses = await this.resolve(metadata, method, where);
+      if (addresses === 'local') {
+        const instance = this.deps.localInstance(metadata) as Record<string, (...a: unknown[]) => unknown>;
+        return await withCallContext({ deadline: budget.deadline, signal: budget.signal }, () => instance[method.property](...args));
       }
+      const invocation: Invocation = {
+        sy: WIRE_VERSION,
+        endpoint: metadata.name,
+        method: method.name,
+        args: this.deps.serializer.encodeArgs(args, where),
+        callId: options.callId ?? randomUUID(),
+        deadline: budget.deadline,
+        traceparent: childTraceparent(outer?.traceparent, hex),
+        contract: this.contractOf(metadata),
+      };
+      const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
+      const output = await executor.execute({
+        endpoint: metadata.name,
+        method: method.name,
+        addresses: this.rotate(metadata.name, addresses),
+        invocation,
+        budget,
+        idempotent: method.idempotent,
+        retries: method.retries,
+      });
+      return this.deps.serializer.decode(output.result, `result of ${where}`);
+    } finally {
+      budget.dispose();
     }
-    throw this.rehydrate(lastError);
   }
 
   private contractOf(metadata: EndpointMetadata): string {
@@ -125,11 +110,11 @@ export class RemoteRouter {
   }
 
   /** Addresses for the endpoint, or 'local' when an explicit fallback applies. */
-  private async resolve(metadata: EndpointMetadata, method: RemoteMethodMetadata, where: string): Promise<string[] | 'local'> {
+  private async resolve(metadata: EndpointMetadata, method: RemoteMethodMetadata, where: string): Promise<EndpointAddress[] | 'local'> {
     const fallbackLocal = method.fallback === 'local' || this.deps.fallback === 'local';
-    let addresses: string[];
+    let addresses: EndpointAddress[];
     try {
-      addresses = await this.deps.directory.resolve(metadata.name);
+      addresses = await this.deps.directory.resolve(metadata.name, metadata.type);
     } catch (error) {
       if (fallbackLocal && error instanceof DirectoryUnavailableError) {
         this.noteFallback(metadata.name, `the directory is unavailable (${error.message})`, where);
@@ -143,9 +128,8 @@ export class RemoteRouter {
       return 'local';
     }
     throw new RouteNotFoundError(
-      `No address for endpoint "${metadata.name}" (called as ${where}): the directory answered without one. Deploy the endpoint and add it to the directory's resources_endpoints, or host it in this process (SWITCHYARD_ENDPOINT=${metadata.name}).`,
-      metadata.name,
-      method.name,
+      `no address for endpoint "${metadata.name}" (called as ${where}): the directory answered without one. Deploy the endpoint and add it to the directory's resources_endpoints, or host it in this process (SWITCHYARD_ENDPOINT=${metadata.name}).`,
+      { endpoint: metadata.name, method: method.name },
     );
   }
 
@@ -155,55 +139,12 @@ export class RemoteRouter {
     this.deps.logger.warn(`running ${where} locally: ${why}; fallback 'local' is configured`, { endpoint });
   }
 
-  private async runLocally(
-    metadata: EndpointMetadata,
-    method: RemoteMethodMetadata,
-    args: unknown[],
-    deadline: number,
-    signal: AbortSignal | undefined,
-  ): Promise<unknown> {
-    const instance = this.deps.localInstance(metadata) as Record<string, (...a: unknown[]) => unknown>;
-    return withCallContext({ deadline, signal }, () => instance[method.property](...args));
-  }
-
-  /** Round-robin over the addresses, skipping ones whose circuit is open while others remain. */
-  private pickReplica(endpoint: string, addresses: string[], executor: AvailabilityAware): string {
+  /** The replicas starting at this endpoint's next one, so calls spread while each call can walk them all. */
+  private rotate(endpoint: string, addresses: EndpointAddress[]): EndpointAddress[] {
+    if (addresses.length < 2) return addresses;
     const start = this.nextReplica.get(endpoint) ?? 0;
     this.nextReplica.set(endpoint, (start + 1) % Number.MAX_SAFE_INTEGER);
-    for (let i = 0; i < addresses.length; i++) {
-      const candidate = addresses[(start + i) % addresses.length];
-      if (!executor.isAvailable || executor.isAvailable(candidate)) return candidate;
-    }
-    return addresses[start % addresses.length];
-  }
-
-  /** Transport-level failures that a resubmission with the same callId may cure. */
-  private isResubmittable(error: unknown): boolean {
-    return error instanceof CircuitOpenError || isTransportFailure(error);
-  }
-
-  /** A remote error whose class is registered comes back as that class; `remote` keeps the details. */
-  private rehydrate(error: unknown): unknown {
-    if (!(error instanceof RemoteExecutionError)) return error;
-    const cls = this.deps.serializer.errorClass(error.remote.name);
-    if (!cls) return error;
-    const rebuilt = this.deps.serializer.decodeError({
-      name: error.remote.name,
-      message: error.remote.message,
-      stack: error.remote.stack,
-      code: error.remote.code,
-      fields: (error.remote as { fields?: Record<string, string | number | boolean | null> }).fields,
-    });
-    const details = (error.remote as { details?: unknown }).details;
-    if (Array.isArray(details)) Object.defineProperty(rebuilt, 'details', { value: details, enumerable: true, configurable: true, writable: true });
-    for (const [key, value] of [
-      ['remote', error.remote],
-      ['endpoint', error.endpoint],
-      ['jobId', error.jobId],
-    ] as const) {
-      if (!(key in rebuilt)) Object.defineProperty(rebuilt, key, { value, enumerable: false, configurable: true });
-    }
-    return rebuilt;
+    const offset = start % addresses.length;
+    return [...addresses.slice(offset), ...addresses.slice(0, offset)];
   }
 }
-

@@ -1,11 +1,11 @@
 import type { Constructor, EndpointMetadata } from '@switchyard/decorators';
-import { RouteNotFoundError, SwitchyardError } from '../errors';
+import { MethodNotRemoteError, SwitchyardError } from '../errors';
 
 /** Sends one routed call; the proxy knows nothing of directories or executors. */
 export type RemoteInvoker = (method: string, args: unknown[]) => Promise<unknown>;
 
-/** Marks router proxies so tests and tools can tell them from real instances. */
-export const ROUTER_PROXY = Symbol.for('switchyard:router-proxy');
+/** Marks router proxies. A private symbol, not `Symbol.for`: nothing outside this module can forge it. */
+const ROUTER_PROXY = Symbol('switchyard.router-proxy');
 
 /**
  * A stand-in typed as the endpoint class: each `@Remote` method sends a routed call.
@@ -46,10 +46,9 @@ export function createRouterProxy<T>(cls: Constructor<T>, metadata: EndpointMeta
       const onPrototype: unknown = Reflect.get(cls.prototype as object, key);
       if (typeof onPrototype === 'function') {
         return () => {
-          throw new RouteNotFoundError(
+          throw new MethodNotRemoteError(
             `${cls.name}.${key} is not a @Remote method, so it cannot run on endpoint "${metadata.name}", which this process does not host. Mark it @Remote, or call it inside the endpoint.`,
-            metadata.name,
-            key,
+            { endpoint: metadata.name, method: key },
           );
         };
       }
@@ -76,4 +75,9 @@ export function createRouterProxy<T>(cls: Constructor<T>, metadata: EndpointMeta
 /** True if `value` is a router proxy (of any endpoint). */
 export function isRouterProxy(value: unknown): boolean {
   return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[ROUTER_PROXY] !== undefined;
+}
+
+/** The endpoint name a router proxy routes to, or undefined for anything else. */
+export function proxiedEndpoint(value: unknown): string | undefined {
+  return typeof value === 'object' && value !== null ? ((value as Record<symbol, unknown>)[ROUTER_PROXY] as string | undefined) : undefined;
 }

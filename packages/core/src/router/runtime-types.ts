@@ -1,13 +1,15 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Constructor } from '@switchyard/decorators';
+import type { SwitchyardDefaults } from '../config';
 import type { Directory } from '../directory/directory';
 import type { Executor } from '../executor/executor';
+import type { Manifest } from '../manifest/model';
 import type { Serializer } from '../serialization/serializer';
 import type { Logger } from '../observability/logger';
 
 /** Per-call options of `runtime.call`. */
 export interface CallOptions {
-  /** Deadline for this call, ms from now (overrides the method's timeoutMs). */
+  /** Deadline for this call, ms from now (overrides the method's timeoutMs; never beyond an enclosing deadline). */
   timeoutMs?: number;
   /** Aborts the call; a remote job is cancelled. */
   signal?: AbortSignal;
@@ -23,7 +25,7 @@ export type MethodResult<T, K extends keyof T> = T[K] extends (...args: never[])
 /** The parameter tuple of method K on T. */
 export type MethodArgs<T, K extends keyof T> = T[K] extends (...args: infer A) => unknown ? A : never;
 
-/** A running Switchyard runtime: a child container wired with directory, executor and serializer. */
+/** A running Switchyard runtime: a child container wired with directory, executors and serializer. */
 export interface Runtime {
   /** tsyringe child container; register overrides here before the first `get`. */
   readonly container: DependencyContainer;
@@ -31,15 +33,23 @@ export interface Runtime {
   readonly hosted: ReadonlySet<string>;
   readonly serializer: Serializer;
   readonly directory: Directory;
+  /** Executor for queue endpoints. */
   readonly executor: Executor;
+  /** Executor for load-balancer endpoints. */
+  readonly loadBalancerExecutor: Executor;
+  /** The logger every component of this runtime writes to (secrets redacted). */
   readonly logger: Logger;
+  /** The defaults this runtime resolved from its `env`, once. */
+  readonly defaults: SwitchyardDefaults;
+  /** The manifest, when one was given or found. */
+  readonly manifest: Manifest | undefined;
   /** Real instance if Cls's endpoint is hosted here (or Cls is not an endpoint), else a router proxy. */
   get<T>(cls: Constructor<T>): T;
   /** The real instance of a hosted endpoint class (what a worker dispatches to). */
   instanceOf<T>(cls: Constructor<T>): T;
   /** True if this process hosts the endpoint. */
   hosts(endpoint: string): boolean;
-  /** Explicit call with per-call options; routes exactly like `get(cls)[method](...args)`. */
+  /** Explicit call with per-call options; routes exactly like `get(cls)[method](...args)`, overrides included. */
   call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): Promise<MethodResult<T, K>>;
   /**
    * Calls `endpoint.method` by name (as `switchyard call` does), using the loaded @Endpoint class

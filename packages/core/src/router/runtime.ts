@@ -1,29 +1,24 @@
-import { existsSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
 import { container as rootContainer, Lifecycle, type DependencyContainer } from 'tsyringe';
-import {
-  getEndpointMetadata,
-  listEndpoints,
-  type Constructor,
-  type EndpointMetadata,
-  type FallbackPolicy,
-} from '@switchyard/decorators';
-import { loadDefaults, type SwitchyardDefaults } from '../config';
+import { getEndpointMetadata, listEndpoints, type Constructor, type EndpointMetadata, type FallbackPolicy } from '@switchyard/decorators';
+import { loadDefaults, processEnv, type SwitchyardDefaults } from '../config';
 import type { Directory } from '../directory/directory';
-import { directoryFromEnv, StaticDirectory } from '../directory';
-import { DirectoryUnavailableError, RouteNotFoundError, SwitchyardError } from '../errors';
+import { ConfigurationError, MethodNotRemoteError, RouteNotFoundError, SwitchyardError } from '../errors';
 import type { Executor } from '../executor/executor';
-import { LoadBalancerExecutor, RunpodExecutor } from '../executor';
-import { loadManifest, type Manifest } from '../manifest';
-import { contractHash } from '../manifest/contract';
+import { LoadBalancerExecutor } from '../executor/load-balancer-executor';
+import { RunpodExecutor } from '../executor/runpod-executor';
+import { metadataFromManifest } from '../manifest/endpoint-metadata';
+import type { Manifest } from '../manifest/model';
 import { ConsoleLogger, type Logger } from '../observability/logger';
+import { redactingLogger } from '../observability/redaction';
 import { defaultSerializer, type Serializer } from '../serialization/serializer';
 import { withCallContext } from './call-context';
 import { RemoteRouter } from './remote-router';
+import { RouteSelection } from './route-selection';
 import { createRouterProxy } from './router-proxy';
+import { checkHosting, defaultDirectory, hostedEndpoints, runtimeManifest } from './runtime-components';
 import type { CallOptions, MethodArgs, MethodKeys, MethodResult, Runtime } from './runtime-types';
 
-/** Options of `createRuntime`. Every one has an environment default. */
+/** Options of `createRuntime`. Every one has an environment default, resolved once from `env`. */
 export interface RuntimeOptions {
   /** Manifest object or path. Default: SWITCHYARD_MANIFEST, then ./switchyard.manifest.json if it exists, else none (metadata only). */
   manifest?: Manifest | string;
@@ -41,55 +36,19 @@ export interface RuntimeOptions {
   fallback?: FallbackPolicy;
   /** Serializer; default the process's default one (where registerClass/registerError register). */
   serializer?: Serializer;
+  /** Where every component logs. Default a ConsoleLogger at SWITCHYARD_LOG_LEVEL. The API key is redacted from whatever logger is used. */
   logger?: Logger;
   /** Parent container of the runtime's child container. Default: tsyringe's root container. */
   parentContainer?: DependencyContainer;
-  /** Environment to read defaults from. Default: process.env. */
+  /** Environment every default is read from, once. Default: this process's environment. */
   env?: NodeJS.ProcessEnv;
-}
-
-/** Directory used when none is configured: every lookup explains how to configure one. */
-class UnconfiguredDirectory implements Directory {
-  async resolve(endpoint: string): Promise<string[]> {
-    throw new DirectoryUnavailableError(
-      `No directory is configured, so endpoint "${endpoint}" cannot be located. Set SWITCHYARD_DIRECTORY_URL (or SWITCHYARD_DIRECTORY with a JSON map), or pass { directory } to createRuntime.`,
-      endpoint,
-    );
-  }
-  async refresh(): Promise<void> {}
-}
-
-function parseHosted(value: string | string[] | undefined): Set<string> {
-  const list = Array.isArray(value) ? value : (value ?? '').split(',');
-  return new Set(list.map((s) => s.trim()).filter(Boolean));
-}
-
-function loadManifestOption(option: Manifest | string | undefined, env: NodeJS.ProcessEnv): Manifest | undefined {
-  if (option !== undefined) return loadManifest(option as string);
-  if (env.SWITCHYARD_MANIFEST) return loadManifest(resolvePath(env.SWITCHYARD_MANIFEST));
-  const fallback = resolvePath('switchyard.manifest.json');
-  return existsSync(fallback) ? loadManifest(fallback) : undefined;
-}
-
-function endpointTypes(manifest: Manifest | undefined): Record<string, 'queue' | 'load-balancer'> {
-  const types: Record<string, 'queue' | 'load-balancer'> = {};
-  for (const [name, e] of Object.entries(manifest?.endpoints ?? {})) types[name] = e.type;
-  for (const e of listEndpoints()) types[e.name] = e.type;
-  return types;
-}
-
-function defaultDirectory(env: NodeJS.ProcessEnv, manifest: Manifest | undefined, apiKey: string | undefined, logger: Logger): Directory {
-  const types = endpointTypes(manifest);
-  const fromEnv = directoryFromEnv({ env, apiKey, logger, endpointTypes: types });
-  if (fromEnv) return fromEnv;
-  if (manifest?.resources_endpoints) return new StaticDirectory(manifest.resources_endpoints, { endpointTypes: types });
-  return new UnconfiguredDirectory();
 }
 
 /**
  * The Switchyard runtime: a tsyringe child container in which hosted endpoint classes resolve to
  * real instances (one per runtime) and every other endpoint class to a router proxy. Nothing is
- * global: two runtimes in one process do not share instances, caches or executors.
+ * global: two runtimes in one process do not share instances, caches or executors, and nothing
+ * a runtime builds reads the environment after `createRuntime` resolved it.
  */
 class SwitchyardRuntime implements Runtime {
   readonly container: DependencyContainer;
@@ -101,6 +60,7 @@ class SwitchyardRuntime implements Runtime {
   readonly logger: Logger;
   readonly manifest: Manifest | undefined;
   readonly defaults: SwitchyardDefaults;
+  private readonly routes: RouteSelection;
   private readonly router: RemoteRouter;
   private readonly prepared = new Set<Constructor>();
   private readonly owned: object[] = [];
@@ -108,25 +68,27 @@ class SwitchyardRuntime implements Runtime {
   private closed = false;
 
   constructor(options: RuntimeOptions) {
-    const env = options.env ?? process.env;
-    const apiKey = options.apiKey ?? env.RUNPOD_API_KEY;
-    this.defaults = loadDefaults(env);
-    this.logger = options.logger ?? new ConsoleLogger({ secrets: [apiKey] });
+    const env = options.env ?? processEnv();
+    const defaults = (this.defaults = loadDefaults(env));
+    const apiKey = options.apiKey ?? defaults.apiKey;
+    this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ level: defaults.logLevel }), [apiKey]);
     this.serializer = options.serializer ?? defaultSerializer;
-    this.manifest = loadManifestOption(options.manifest, env);
-    this.hosted = parseHosted(options.endpoint ?? env.SWITCHYARD_ENDPOINT);
-    this.checkHostedNames();
-    this.directory = options.directory ?? this.own(defaultDirectory(env, this.manifest, apiKey, this.logger));
-    this.executor = options.executor ?? this.own(new RunpodExecutor({ apiKey, logger: this.logger }));
-    this.loadBalancerExecutor = options.loadBalancerExecutor ?? this.own(new LoadBalancerExecutor({ apiKey, logger: this.logger }));
+    this.manifest = runtimeManifest(options.manifest, defaults);
+    this.hosted = hostedEndpoints(options.endpoint, defaults);
+    checkHosting(this.hosted, this.manifest, this.logger);
+    const shared = { apiKey, logger: this.logger, defaults, serializer: this.serializer };
+    this.directory = options.directory ?? this.own(defaultDirectory(env, defaults, this.manifest, apiKey, this.logger));
+    this.executor = options.executor ?? this.own(new RunpodExecutor(shared));
+    this.loadBalancerExecutor = options.loadBalancerExecutor ?? this.own(new LoadBalancerExecutor(shared));
     this.container = (options.parentContainer ?? rootContainer).createChildContainer();
+    this.routes = new RouteSelection(this.hosted, this.container);
     this.router = new RemoteRouter({
       directory: this.directory,
       executor: this.executor,
       loadBalancerExecutor: this.loadBalancerExecutor,
       serializer: this.serializer,
       logger: this.logger,
-      defaults: this.defaults,
+      defaults,
       fallback: options.fallback ?? 'none',
       localInstance: (metadata) => this.localFallbackInstance(metadata),
     });
@@ -138,35 +100,13 @@ class SwitchyardRuntime implements Runtime {
     return component;
   }
 
-  private checkHostedNames(): void {
-    const known = new Set([...listEndpoints().map((e) => e.name), ...Object.keys(this.manifest?.endpoints ?? {})]);
-    for (const name of this.hosted) {
-      if (!known.has(name)) {
-        throw new RouteNotFoundError(
-          `This process is set to host endpoint "${name}" (SWITCHYARD_ENDPOINT or the endpoint option), but no @Endpoint class has that name. Known endpoints: ${[...known].sort().join(', ') || '(none: import the endpoint classes before createRuntime)'}.`,
-          name,
-        );
-      }
-    }
-    if (this.manifest) {
-      for (const metadata of listEndpoints()) {
-        const declared = this.manifest.endpoints[metadata.name];
-        if (declared && declared.contract !== contractHash(metadata)) {
-          this.logger.warn(`the manifest's contract for endpoint "${metadata.name}" differs from the code; rebuild it with "switchyard build"`, {
-            endpoint: metadata.name,
-          });
-        }
-      }
-    }
-  }
-
   /** Registers an endpoint class (and its endpoint dependencies) in the child container once. */
   private prepare(cls: Constructor): void {
     if (this.prepared.has(cls)) return;
     const metadata = getEndpointMetadata(cls);
     if (!metadata) return;
     this.prepared.add(cls);
-    if (this.hosted.has(metadata.name)) {
+    if (this.routes.registration(metadata) === 'instance') {
       this.container.register(cls, { useClass: cls }, { lifecycle: Lifecycle.ContainerScoped });
     } else {
       const proxy = createRouterProxy(cls, metadata, (method, args) => this.router.invoke(metadata, method, args));
@@ -186,7 +126,7 @@ class SwitchyardRuntime implements Runtime {
     if (metadata && !this.hosted.has(metadata.name)) {
       throw new RouteNotFoundError(
         `Endpoint "${metadata.name}" is not hosted by this runtime (hosted: ${[...this.hosted].join(', ') || 'none'}), so it has no local instance.`,
-        metadata.name,
+        { endpoint: metadata.name },
       );
     }
     return this.get(cls);
@@ -196,78 +136,43 @@ class SwitchyardRuntime implements Runtime {
     return this.hosted.has(endpoint);
   }
 
-  async call<T, K extends MethodKeys<T>>(
-    cls: Constructor<T>,
-    method: K,
-    args: MethodArgs<T, K>,
-    options: CallOptions = {},
-  ): Promise<MethodResult<T, K>> {
+  async call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options: CallOptions = {}): Promise<MethodResult<T, K>> {
     this.assertOpen();
-    const metadata = getEndpointMetadata(cls);
+    this.prepare(cls);
     const argList = args as unknown as unknown[];
-    if (metadata && !this.hosted.has(metadata.name)) {
-      this.prepare(cls);
-      const route = metadata.methods.find((m) => m.property === method);
-      if (!route) {
-        throw new RouteNotFoundError(
-          `${cls.name}.${method} is not a @Remote method, so it cannot run on endpoint "${metadata.name}". Mark it @Remote.`,
-          metadata.name,
-          method,
-        );
-      }
-      // Resolve through the container so a registered override still wins.
-      const target = this.container.resolve(cls) as Record<string, unknown>;
-      if (!this.isOurProxy(target)) {
-        return (await (target[method] as (...a: unknown[]) => unknown)(...argList)) as MethodResult<T, K>;
-      }
-      return (await this.router.invoke(metadata, route.name, argList, options)) as MethodResult<T, K>;
+    const route = this.routes.forCall(cls, method);
+    if (route.kind === 'remote') return (await this.router.invoke(route.metadata, route.method.name, argList, options)) as MethodResult<T, K>;
+    const fn = route.target[method];
+    if (typeof fn !== 'function') {
+      throw new MethodNotRemoteError(`${cls.name}.${method} is not a method of the ${route.kind} instance, so it cannot be called. Check the name.`, {
+        endpoint: getEndpointMetadata(cls)?.name,
+        method,
+      });
     }
-    const instance = this.get(cls) as Record<string, (...a: unknown[]) => unknown>;
+    // Hosted instances, overrides and plain classes run here, inside the call's own context.
     const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
-    return (await withCallContext({ signal: options.signal, deadline }, () => instance[method](...argList))) as MethodResult<T, K>;
+    return (await withCallContext({ signal: options.signal, deadline }, () => (fn as (...a: unknown[]) => unknown).apply(route.target, argList))) as MethodResult<T, K>;
   }
 
   async callEndpoint(endpoint: string, method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
     this.assertOpen();
-    const fromCode = listEndpoints().find((e) => e.name === endpoint);
-    if (fromCode) {
-      const route = fromCode.methods.find((m) => m.name === method);
-      if (route && this.hosted.has(endpoint)) return this.call(fromCode.target, route.property as never, args as never, options);
-      return this.router.invoke(fromCode, method, args, options);
-    }
-    const declared = this.manifest?.endpoints[endpoint];
-    if (!declared) {
-      throw new RouteNotFoundError(
-        `Unknown endpoint "${endpoint}": no @Endpoint class is loaded with that name and the manifest does not list it. Known: ${[...new Set([...listEndpoints().map((e) => e.name), ...Object.keys(this.manifest?.endpoints ?? {})])].sort().join(', ') || 'none'}.`,
-        endpoint,
-        method,
-      );
-    }
-    // Metadata rebuilt from the manifest: enough to route, encode and compute the same contract.
-    const target = class {} as Constructor;
-    Object.defineProperty(target, 'name', { value: endpoint });
-    const metadata: EndpointMetadata = {
-      name: endpoint,
-      type: declared.type,
-      resources: {},
-      target,
-      dependencies: [],
-      methods: declared.methods.map((m) => ({
-        name: m.name,
-        property: m.property,
-        arity: m.arity,
-        paramTypes: [],
-        timeoutMs: m.timeoutMs,
-        idempotent: m.idempotent,
-        retries: m.retries,
-        fallback: 'none' as const,
-      })),
-    };
+    const metadata = this.endpointByName(endpoint);
+    const route = this.router.route(metadata, method);
+    if (this.prepared.has(metadata.target)) return this.call(metadata.target, route.property as never, args as never, options);
     return this.router.invoke(metadata, method, args, options);
   }
 
-  private isOurProxy(value: object): boolean {
-    return (value as Record<symbol, unknown>)[Symbol.for('switchyard:router-proxy')] !== undefined;
+  /** The loaded @Endpoint class of that name, else the manifest's description of it. */
+  private endpointByName(endpoint: string): EndpointMetadata {
+    const fromCode = listEndpoints().find((e) => e.name === endpoint);
+    if (fromCode) return fromCode;
+    const declared = this.manifest?.endpoints[endpoint];
+    if (declared) return metadataFromManifest(endpoint, declared);
+    const known = [...new Set([...listEndpoints().map((e) => e.name), ...Object.keys(this.manifest?.endpoints ?? {})])].sort();
+    throw new ConfigurationError(
+      `Unknown endpoint "${endpoint}": no @Endpoint class is loaded with that name and the manifest does not list it. Known: ${known.join(', ') || 'none (pass the entry module or a manifest that declares it)'}.`,
+      { endpoint },
+    );
   }
 
   private localFallbackInstance(metadata: EndpointMetadata): object {
@@ -297,6 +202,6 @@ class SwitchyardRuntime implements Runtime {
  * Creates a runtime. In the process that hosts an endpoint, `runtime.get(Cls)` returns the real
  * instance; elsewhere a router proxy with the same type that sends calls to the endpoint.
  */
-export function createRuntime(options: RuntimeOptions = {}): Runtime & { readonly manifest: Manifest | undefined } {
+export function createRuntime(options: RuntimeOptions = {}): Runtime {
   return new SwitchyardRuntime(options);
 }

@@ -1,6 +1,7 @@
 import { SuperJSON } from 'superjson';
 import type { SuperJSONResult } from 'superjson';
-import { BUILTIN_ERROR_CLASSES, SerializationError } from '../errors';
+import { BUILTIN_ERROR_CLASSES, SerializationError, type WireFailure } from '../errors';
+import { errorToFailure, rebuildError, type ErrorClassLookup } from './failure';
 import { assertSafeJson } from './safety';
 
 /** A class that can travel across the wire (its own enumerable fields are sent). */
@@ -12,17 +13,6 @@ export type ErrorClass = new (...args: any[]) => Error;
 
 /** The JSON shape of an encoded value: superjson's `{ json, meta? }`. */
 export type EncodedValue = SuperJSONResult;
-
-/** Error as it travels: enough to rebuild the class, message, stack, code and simple fields. */
-export interface EncodedError {
-  [key: string]: string | EncodedError | Record<string, string | number | boolean | null> | undefined;
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-  cause?: EncodedError;
-  fields?: Record<string, string | number | boolean | null>;
-}
 
 const TYPED_ARRAYS = {
   Int8Array,
@@ -47,8 +37,6 @@ function typedArrayName(value: ArrayBufferView): TypedArrayName | undefined {
   return undefined;
 }
 
-const RESERVED_ERROR_FIELDS = new Set(['name', 'message', 'stack', 'code', 'cause']);
-
 /**
  * The one superjson setup shared by callers and workers. Binary data (Buffer, Uint8Array and
  * every typed array) travels as base64; Errors keep name, message, stack, code, cause and
@@ -59,6 +47,8 @@ export class Serializer {
   private readonly superjson = new SuperJSON();
   private readonly errorClasses = new Map<string, ErrorClass>();
   private readonly classNames = new Set<string>();
+  /** The registered error class for a remote error name (what the failure converter rebuilds). */
+  readonly lookupError: ErrorClassLookup = (name) => this.errorClasses.get(name);
 
   constructor() {
     this.superjson.registerCustom<ArrayBufferView, [string, string]>(
@@ -77,11 +67,13 @@ export class Serializer {
       },
       'sy:bin',
     );
-    this.superjson.registerCustom<Error, EncodedError>(
+    // A WireFailure is plain JSON; superjson's JSONObject type only lacks its index signature.
+    type FailureJson = WireFailure & Record<string, never>;
+    this.superjson.registerCustom<Error, FailureJson>(
       {
         isApplicable: (v): v is Error => v instanceof Error,
-        serialize: (e) => this.encodeError(e),
-        deserialize: (e) => this.decodeError(e),
+        serialize: (e) => errorToFailure(e) as FailureJson,
+        deserialize: (e) => rebuildError(e, this.lookupError),
       },
       'sy:error',
     );
@@ -103,20 +95,15 @@ export class Serializer {
 
   /** Lets instances of `cls` travel by name (default: the class name). Both sides must register it. */
   registerClass(cls: SerializableClass, name: string = cls.name): void {
-    if (!name) throw new SerializationError('registerClass: the class has no name; pass one as the second argument.');
+    if (!name) throw new SerializationError('registerClass: the class has no name; pass one as the second argument.', { position: 'registerClass' });
     this.superjson.registerClass(cls, { identifier: name });
     this.classNames.add(name);
   }
 
   /** Lets errors of `cls` be rebuilt as `cls` (so `instanceof` works) on the other side. */
   registerError(cls: ErrorClass, name: string = cls.name): void {
-    if (!name) throw new SerializationError('registerError: the class has no name; pass one as the second argument.');
+    if (!name) throw new SerializationError('registerError: the class has no name; pass one as the second argument.', { position: 'registerError' });
     this.errorClasses.set(name, cls);
-  }
-
-  /** The registered error class for a remote error name, if any. */
-  errorClass(name: string): ErrorClass | undefined {
-    return this.errorClasses.get(name);
   }
 
   /** Encodes one value; `where` names it in errors (e.g. `argument 1 of ImageProcessor.resize`). */
@@ -126,8 +113,7 @@ export class Serializer {
     } catch (cause) {
       throw new SerializationError(
         `${where} cannot be serialized: ${(cause as Error).message}. Pass plain data, binary, Date/Map/Set/BigInt/URL/RegExp, or a class registered with registerClass().`,
-        where,
-        { cause },
+        { position: where, cause },
       );
     }
   }
@@ -135,7 +121,7 @@ export class Serializer {
   /** Decodes one value after refusing unsafe keys. */
   decode<T = unknown>(encoded: unknown, where = 'value'): T {
     if (encoded === null || typeof encoded !== 'object' || !('json' in encoded)) {
-      throw new SerializationError(`${where} is not an encoded value: expected an object with a "json" field.`, where);
+      throw new SerializationError(`${where} is not an encoded value: expected an object with a "json" field.`, { position: where });
     }
     assertSafeJson(encoded, where);
     try {
@@ -144,8 +130,7 @@ export class Serializer {
       if (cause instanceof SerializationError) throw cause;
       throw new SerializationError(
         `${where} cannot be deserialized: ${(cause as Error).message}. If it names a class, register it with registerClass() on both sides.`,
-        where,
-        { cause },
+        { position: where, cause },
       );
     }
   }
@@ -159,44 +144,6 @@ export class Serializer {
       args.forEach((arg, i) => this.encode(arg, `argument ${i + 1} of ${where}`));
       throw error;
     }
-  }
-
-  /** Error → plain JSON (used inside payloads and in a FAILED job's `error` string). */
-  encodeError(error: Error, depth = 0): EncodedError {
-    const encoded: EncodedError = { name: error.name || 'Error', message: String(error.message ?? '') };
-    if (error.stack) encoded.stack = error.stack;
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'string') encoded.code = code;
-    const fields: Record<string, string | number | boolean | null> = {};
-    for (const [key, value] of Object.entries(error)) {
-      if (RESERVED_ERROR_FIELDS.has(key)) continue;
-      if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) fields[key] = value as string;
-    }
-    if (Object.keys(fields).length > 0) encoded.fields = fields;
-    if (error.cause instanceof Error && depth < 5) encoded.cause = this.encodeError(error.cause, depth + 1);
-    return encoded;
-  }
-
-  /** Plain JSON → Error, as the registered class when there is one, else a plain Error with that name. */
-  decodeError(encoded: EncodedError): Error {
-    assertSafeJson(encoded, 'error');
-    const cls = this.errorClasses.get(encoded.name);
-    const error: Error = cls ? Object.create(cls.prototype) : new Error(encoded.message);
-    Object.defineProperty(error, 'message', { value: encoded.message, writable: true, configurable: true, enumerable: false });
-    if (!cls || error.name !== encoded.name) {
-      Object.defineProperty(error, 'name', { value: encoded.name, writable: true, configurable: true, enumerable: false });
-    }
-    Object.defineProperty(error, 'stack', { value: encoded.stack ?? `${encoded.name}: ${encoded.message}`, writable: true, configurable: true, enumerable: false });
-    for (const [key, value] of Object.entries(encoded.fields ?? {})) {
-      (error as unknown as Record<string, unknown>)[key] = value;
-    }
-    if (encoded.code !== undefined) {
-      Object.defineProperty(error, 'code', { value: encoded.code, writable: true, configurable: true, enumerable: true });
-    }
-    if (encoded.cause) {
-      Object.defineProperty(error, 'cause', { value: this.decodeError(encoded.cause), writable: true, configurable: true, enumerable: false });
-    }
-    return error;
   }
 }
 

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from '../errors';
+import { InvalidRequestError, SerializationError } from '../errors';
 import type { EncodedValue } from './serializer';
 
 /** Version of the Switchyard wire format carried in every payload as `sy`. */
@@ -23,28 +23,20 @@ export interface Invocation {
   contract?: string;
 }
 
-/** A COMPLETED job's `output`. */
+/** A COMPLETED job's `output` (and a load-balancer success reply). */
 export interface WireOutput {
   sy: typeof WIRE_VERSION;
   result: EncodedValue;
 }
 
-/** A FAILED job's `error`, JSON-encoded as a string. */
-export interface WireFailure {
-  name: string;
-  message: string;
-  stack?: string;
-  code?: string;
-  endpoint?: string;
-  method?: string;
-  /** Simple own fields of the error (strings, numbers, booleans). */
-  fields?: Record<string, string | number | boolean | null>;
-  /** Validation problems, one line each (InvalidRequestError). */
-  details?: string[];
+/** A load-balancer worker's failure reply: `{"sy": 1, "error": WireFailure}` (any HTTP status). */
+export interface WireFailureReply {
+  sy: typeof WIRE_VERSION;
+  error: unknown;
 }
 
 function fail(problem: string, details: string[] = []): never {
-  throw new InvalidRequestError(`invalid Switchyard invocation: ${problem}`, details);
+  throw new InvalidRequestError(`invalid Switchyard invocation: ${problem}`, { details });
 }
 
 /** Checks the shape of a job's `input` and returns it typed, or throws InvalidRequestError naming the field. */
@@ -69,28 +61,46 @@ export function parseInvocation(input: unknown): Invocation {
   return v as unknown as Invocation;
 }
 
-/** Reads a FAILED job's `error` (a JSON string, or any other string) into a WireFailure. */
-export function parseFailure(error: unknown): WireFailure {
-  if (typeof error === 'string') {
-    try {
-      const parsed = JSON.parse(error) as unknown;
-      if (parsed && typeof parsed === 'object' && typeof (parsed as WireFailure).message === 'string') {
-        const f = parsed as WireFailure & { error_type?: string; error_message?: string; error_traceback?: string };
-        return { ...f, name: typeof f.name === 'string' ? f.name : 'Error' };
-      }
-      // runpod-python's shape: {error_type, error_message, error_traceback}
-      const py = parsed as { error_type?: string; error_message?: string; error_traceback?: string } | null;
-      if (py && typeof py.error_message === 'string') {
-        return { name: String(py.error_type ?? 'Error'), message: py.error_message, stack: py.error_traceback };
-      }
-    } catch {
-      /* a plain string */
+/** A short preview of a value for error messages (JSON, at most 200 characters). */
+export function preview(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = String(value);
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+/** True for `{"sy": 1, "error": …}`, a Switchyard worker's failure reply. */
+export function isWireFailureReply(value: unknown): value is WireFailureReply {
+  return value !== null && typeof value === 'object' && (value as { sy?: unknown }).sy === WIRE_VERSION && (value as { error?: unknown }).error !== undefined;
+}
+
+/**
+ * Checks that a worker's result looks like a Switchyard result, `{"sy": 1, "result": {...}}`,
+ * and returns it typed. Anything else means the endpoint does not run a (compatible)
+ * Switchyard worker; the SerializationError says so instead of handing the caller garbage.
+ *
+ * @param where `endpoint.method`, for messages.
+ * @param origin where it came from, e.g. `job J on http://…/v2/x`.
+ */
+export function assertWireOutput(value: unknown, where: string, origin: string): WireOutput {
+  const v = value as Partial<WireOutput> | null;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && 'sy' in v) {
+    if (v.sy !== WIRE_VERSION) {
+      throw new SerializationError(
+        `${where}: ${origin} answered with Switchyard wire format version ${preview(v.sy)}, but this caller speaks version ${WIRE_VERSION}. ` +
+          'Deploy caller and worker from the same Switchyard version.',
+        { position: `result of ${where}` },
+      );
     }
-    return { name: 'Error', message: error };
+    const result = v.result as unknown;
+    if (result !== null && typeof result === 'object' && 'json' in result) return v as WireOutput;
   }
-  if (error && typeof error === 'object' && typeof (error as WireFailure).message === 'string') {
-    const f = error as WireFailure;
-    return { ...f, name: typeof f.name === 'string' ? f.name : 'Error' };
-  }
-  return { name: 'Error', message: error === undefined ? 'the job failed without an error message' : JSON.stringify(error) };
+  throw new SerializationError(
+    `${where}: ${origin} answered with ${preview(value)}, which is not a Switchyard result ({"sy":1,"result":{"json":…}}). ` +
+      'The endpoint is probably not running a Switchyard worker: deploy it with `switchyard serve` (or serve()) for this endpoint.',
+    { position: `result of ${where}` },
+  );
 }

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { getEndpointMetadata, type Constructor } from '@switchyard/decorators';
 import { HttpDirectory, startDirectoryServer } from '../directory';
-import { SwitchyardError } from '../errors';
-import type { Logger } from '../observability/logger';
+import { ConfigurationError } from '../errors';
+import { silentLogger, type Logger } from '../observability/logger';
 import { createRuntime } from '../router/runtime';
 import type { Runtime } from '../router/runtime-types';
 import { serve } from '../worker';
@@ -36,16 +36,13 @@ export interface LocalCluster {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-const noop = (): void => undefined;
-const silent: Logger = { debug: noop, info: noop, warn: noop, error: noop };
-
 /**
  * Starts real HTTP workers (the project's own `serve()`) on loopback, one runtime per replica,
  * plus a directory that lists them. Everything is torn down by `stop()` (or `await using`).
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const apiKey = options.apiKey ?? randomBytes(16).toString('hex');
-  const logger = options.logger ?? silent;
+  const logger = options.logger ?? silentLogger;
   const directory = await startDirectoryServer({ apiKey });
   const runtimes: Runtime[] = [];
   const servers: Array<{ close(): Promise<void> }> = [];
@@ -71,10 +68,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   try {
     for (const cls of options.endpoints) {
       const metadata = getEndpointMetadata(cls);
-      if (!metadata) throw new SwitchyardError(`startLocalCluster: ${cls.name} is not an @Endpoint class. Decorate it or remove it from endpoints.`);
+      if (!metadata) throw new ConfigurationError(`startLocalCluster: ${cls.name} is not an @Endpoint class. Decorate it or remove it from endpoints.`, { option: 'endpoints' });
       const count = typeof options.replicas === 'number' ? options.replicas : (options.replicas?.[metadata.name] ?? 1);
       if (!Number.isInteger(count) || count < 1) {
-        throw new SwitchyardError(`startLocalCluster: replicas for "${metadata.name}" must be a positive integer, got ${count}.`);
+        throw new ConfigurationError(`startLocalCluster: replicas for "${metadata.name}" must be a positive integer, got ${count}.`, { option: 'replicas' });
       }
       addresses[metadata.name] = [];
       for (let i = 0; i < count; i++) {
@@ -93,7 +90,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
   const replicasOf = (name: string): Runtime[] => {
     const list = byName.get(name);
-    if (!list) throw new SwitchyardError(`startLocalCluster: no endpoint named "${name}" in this cluster (have: ${[...byName.keys()].join(', ')}).`);
+    if (!list) throw new ConfigurationError(`startLocalCluster: no endpoint named "${name}" in this cluster (have: ${[...byName.keys()].join(', ')}).`, { endpoint: name });
     return list;
   };
 

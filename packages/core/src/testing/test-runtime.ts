@@ -1,6 +1,7 @@
 import type { Constructor } from '@switchyard/decorators';
 import { createRuntime, type RuntimeOptions } from '../router/runtime';
 import type { Runtime } from '../router/runtime-types';
+import { silentLogger } from '../observability/logger';
 
 /** One override: the class and what to use instead (an object with the methods the test needs). */
 export type Override<T = unknown> = readonly [Constructor<T>, Partial<T> | T];
@@ -29,5 +30,3 @@ export function createTestRuntime(options: TestRuntimeOptions = {}): Runtime {
   return runtime;
 }
 
-const noop = (): void => undefined;
-const silentLogger = { debug: noop, info: noop, warn: noop, error: noop };

@@ -31,7 +31,10 @@ function describeViolations(errors: ValidationError[], prefix: string, out: stri
 /**
  * Fits decoded arguments to a method's declared parameters before anything runs:
  * - a trailing AbortSignal parameter the caller did not fill gets the job's signal;
- * - too many arguments, or fewer than the method's arity, is an InvalidRequestError;
+ * - more arguments than the method declares (unless it ends in a rest parameter) is an
+ *   InvalidRequestError; fewer are passed as `undefined`, as in a local call — the compiled
+ *   method cannot tell TypeScript's optional parameters from required ones, and a typed caller
+ *   is checked by the compiler;
  * - each argument whose declared type is a class with class-validator rules is converted from a
  *   plain object to that class (class-transformer) and validated; every violation is listed.
  * Returns the arguments to call the method with.
@@ -45,14 +48,12 @@ export async function prepareArguments(
   const declared = declaredParameterCount(method);
   // A trailing AbortSignal parameter is the worker's to fill: the caller never sends one.
   const signalSlot = declared > 0 && method.paramTypes[declared - 1] === AbortSignal;
-  const callerMax = signalSlot ? declared - 1 : declared;
-  const callerMin = Math.min(method.arity, callerMax);
+  const callerMax = method.rest ? Number.POSITIVE_INFINITY : signalSlot ? declared - 1 : declared;
   const placeholder = signalSlot && decoded.length === declared && (decoded[declared - 1] === undefined || decoded[declared - 1] === null);
-  if ((decoded.length > callerMax && !placeholder) || decoded.length < callerMin) {
-    const expected = callerMin === callerMax ? `${callerMax}` : `${callerMin} to ${callerMax}`;
+  if (decoded.length > callerMax && !placeholder) {
     throw new InvalidRequestError(
-      `${where} expects ${expected} argument(s) but got ${decoded.length}. The caller was probably built from another version of this endpoint; rebuild and redeploy both sides.`,
-      [`expected ${expected} argument(s), got ${decoded.length}`],
+      `${where} takes at most ${callerMax} argument(s)${signalSlot ? ' (its trailing AbortSignal is filled in by the worker)' : ''} but got ${decoded.length}. Pass at most ${callerMax}.`,
+      { details: [`expected at most ${callerMax} argument(s), got ${decoded.length}`] },
     );
   }
   const args = decoded.slice(0, callerMax);
@@ -78,7 +79,7 @@ export async function prepareArguments(
     args[i] = instance;
   }
   if (violations.length > 0) {
-    throw new InvalidRequestError(`${where}: invalid arguments: ${violations.join('; ')}. Fix the values and call again.`, violations);
+    throw new InvalidRequestError(`${where}: invalid arguments: ${violations.join('; ')}. Fix the values and call again.`, { details: violations });
   }
   return args;
 }

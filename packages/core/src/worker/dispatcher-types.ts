@@ -1,4 +1,7 @@
-/** What a worker mode hands the dispatcher for one job. */
+import type { WireFailure } from '../errors';
+import type { WireOutput } from '../serialization/wire';
+
+/** What a worker transport hands the dispatcher for one job. */
 export interface JobContext {
   /** The RunPod job id (or the load-balancer request id). */
   jobId: string;
@@ -11,10 +14,12 @@ export interface JobContext {
   endpoint?: string;
 }
 
-/** The result of one job in RunPod's terms: COMPLETED with output, or FAILED with a JSON error string. */
-export type JobOutcome =
-  | { status: 'COMPLETED'; output: unknown }
-  | { status: 'FAILED'; error: string; /** HTTP status a direct (LB) reply should use. */ httpStatus: number };
+/**
+ * The result of one job in RunPod's terms: COMPLETED with output, or FAILED with the failure
+ * (each transport writes it its own way: a JSON string in a job's `error`, a load-balancer
+ * `{"sy":1,"error":…}` reply) and the HTTP status a direct reply should use (a transport hint).
+ */
+export type JobOutcome = { status: 'COMPLETED'; output: WireOutput } | { status: 'FAILED'; failure: WireFailure; httpStatus: number };
 
 /** Maps a job's `input` to a hosted `@Remote` method and runs it. Never throws: failures are outcomes. */
 export interface JobDispatcher {

@@ -1,17 +1,20 @@
 import { getEndpointMetadata, type Constructor, type EndpointMetadata, type RemoteMethodMetadata } from '@switchyard/decorators';
-import { ContractMismatchError, DeadlineExceededError, InvalidRequestError, RouteNotFoundError, SwitchyardError } from '../errors';
+import { numberOption } from '../config';
+import { ConfigurationError, ContractMismatchError, DeadlineExceededError, InvalidRequestError, RouteNotFoundError } from '../errors';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
+import { CallBudget } from '../resilience/call-budget';
 import { runWithInvocationContext } from '../router/call-context';
 import type { Runtime } from '../router/runtime-types';
+import { errorToFailure } from '../serialization/failure';
 import { WIRE_VERSION, parseInvocation, type Invocation, type WireOutput } from '../serialization/wire';
 import { prepareArguments } from './argument-checks';
 import { CallOutcomeCache } from './call-outcome-cache';
 import type { JobContext, JobDispatcher, JobOutcome } from './dispatcher-types';
-import { requestErrorStatus, toWireFailure } from './wire-failure';
+import { requestErrorStatus } from './request-status';
 
 /** The part of a Runtime the dispatcher uses. */
-export type DispatcherRuntime = Pick<Runtime, 'instanceOf' | 'hosts' | 'serializer' | 'logger'>;
+export type DispatcherRuntime = Pick<Runtime, 'instanceOf' | 'hosts' | 'serializer' | 'logger' | 'defaults'>;
 
 /** Options of {@link Dispatcher}. */
 export interface DispatcherOptions {
@@ -34,16 +37,13 @@ interface HostedEndpoint {
   contract: string;
 }
 
-/** Longest setTimeout delay Node accepts; later deadlines need no timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /**
  * Maps a job's `input` (a Switchyard invocation) to a `@Remote` method of a hosted `@Endpoint`
  * class and runs it on the runtime's real instance. Only methods recorded by `@Remote` are
  * reachable: request-supplied names are looked up in maps built from metadata, never used to
- * index an object. Never throws; every failure becomes a FAILED outcome carrying a JSON
- * WireFailure and the HTTP status a direct reply should use (400 bad request, 404 unknown
- * route, 409 contract mismatch, 504 deadline passed, 500 the method threw).
+ * index an object. Never throws; every failure becomes a FAILED outcome carrying a WireFailure
+ * (from the one failure converter) and the HTTP status a direct reply should use (400 bad
+ * request, 404 unknown route, 409 contract mismatch, 504 deadline passed, 500 the method threw).
  * A repeated callId gets the first call's outcome and does not run again.
  */
 export class Dispatcher implements JobDispatcher {
@@ -55,18 +55,20 @@ export class Dispatcher implements JobDispatcher {
   constructor(options: DispatcherOptions) {
     this.runtime = options.runtime;
     this.logger = options.logger ?? options.runtime.logger;
-    this.outcomes = new CallOutcomeCache({ ttlMs: options.dedupTtlMs ?? 600_000, maxEntries: options.dedupMax ?? 10_000 });
+    const d = options.runtime.defaults;
+    this.outcomes = new CallOutcomeCache({
+      ttlMs: numberOption('Dispatcher', 'dedupTtlMs', options.dedupTtlMs, d, 'dedupTtlMs'),
+      maxEntries: numberOption('Dispatcher', 'dedupMax', options.dedupMax, d, 'dedupMax'),
+    });
     for (const cls of options.endpoints) {
       const metadata = getEndpointMetadata(cls);
       if (!metadata) {
-        throw new SwitchyardError(`Class ${cls.name} is not decorated with @Endpoint, so a worker cannot serve it. Add @Endpoint() to it or leave it out of endpoints.`);
+        throw new ConfigurationError(`Class ${cls.name} is not decorated with @Endpoint, so a worker cannot serve it. Add @Endpoint() to it or leave it out of endpoints.`, {
+          option: 'endpoints',
+        });
       }
       if (!this.runtime.hosts(metadata.name)) continue;
-      this.endpoints.set(metadata.name, {
-        metadata,
-        routes: new Map(metadata.methods.map((m) => [m.name, m])),
-        contract: contractHash(metadata),
-      });
+      this.endpoints.set(metadata.name, { metadata, routes: new Map(metadata.methods.map((m) => [m.name, m])), contract: contractHash(metadata) });
     }
   }
 
@@ -93,106 +95,84 @@ export class Dispatcher implements JobDispatcher {
   }
 
   private async run(invocation: Invocation, context: JobContext): Promise<JobOutcome> {
-    const { endpoint: endpointName, method: routeName } = invocation;
+    const { endpoint, method } = invocation;
+    const where = `${endpoint}.${method}`;
     let stage: 'request' | 'method' = 'request';
-    const deadlineAbort = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
+    // The method (and every call it makes) stops on cancel or when the deadline passes.
+    const budget = CallBudget.until(invocation.deadline, context.signal, { endpoint, method });
     try {
       const hosted = this.resolveRoute(invocation, context);
-      const route = hosted.routes.get(routeName)!;
-      const where = `${endpointName}.${routeName}`;
-      if (invocation.deadline <= Date.now()) {
-        throw new DeadlineExceededError(
-          `The call to ${where} arrived after its deadline (${new Date(invocation.deadline).toISOString()}), so it was not run. Give the call a longer timeoutMs.`,
-          context.jobId,
-          endpointName,
-          routeName,
-        );
+      const route = hosted.routes.get(method)!;
+      if (budget.expired) {
+        throw new DeadlineExceededError(`the call arrived after its deadline (${new Date(invocation.deadline).toISOString()}), so it was not run. Give the call a longer timeoutMs.`, {
+          endpoint,
+          method,
+          jobId: context.jobId,
+        });
       }
       const decoded = this.runtime.serializer.decode<unknown>(invocation.args, `arguments of ${where}`);
       if (!Array.isArray(decoded)) {
-        throw new InvalidRequestError(`The arguments of ${where} must decode to an array, got ${typeof decoded}. Send args as the encoding of an argument list.`);
+        throw new InvalidRequestError(`the arguments must decode to an array, got ${typeof decoded}. Send args as the encoding of an argument list.`, { endpoint, method });
       }
-      const remaining = invocation.deadline - Date.now();
-      if (remaining < MAX_TIMER_MS) {
-        timer = setTimeout(() => {
-          deadlineAbort.abort(new DeadlineExceededError(`The deadline of ${where} passed while it ran; it was aborted.`, context.jobId, endpointName, routeName));
-        }, Math.max(0, remaining));
-      }
-      // The method (and every call it makes) stops on cancel or when the deadline passes.
-      const signal = AbortSignal.any([context.signal, deadlineAbort.signal]);
-      const args = await prepareArguments(route, decoded, signal, where);
+      const args = await prepareArguments(route, decoded, budget.signal, where);
       const instance = this.runtime.instanceOf(hosted.metadata.target) as Record<string, unknown>;
-      const method = instance[route.property];
-      if (typeof method !== 'function') {
-        throw new RouteNotFoundError(`${where} is registered as @Remote but the hosted instance has no such method. Check the class's providers in the runtime's container.`, endpointName, routeName);
+      const fn = instance[route.property];
+      if (typeof fn !== 'function') {
+        throw new RouteNotFoundError(`the method is registered as @Remote but the hosted instance has no such method. Check the class's providers in the runtime's container.`, {
+          endpoint,
+          method,
+        });
       }
       // A job cancelled before its method started never starts.
       context.signal.throwIfAborted();
       stage = 'method';
-      const result: unknown = await runWithInvocationContext(
-        { deadline: invocation.deadline, signal, traceparent: invocation.traceparent },
-        () => (method as (...a: unknown[]) => unknown).apply(instance, args),
+      const result: unknown = await runWithInvocationContext({ deadline: invocation.deadline, signal: budget.signal, traceparent: invocation.traceparent }, () =>
+        (fn as (...a: unknown[]) => unknown).apply(instance, args),
       );
       const output: WireOutput = { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) };
       return { status: 'COMPLETED', output };
     } catch (error) {
       // A request problem gets its 4xx; anything the method threw, or its unserializable result, is 500.
       const status = stage === 'request' ? requestErrorStatus(error) : 500;
-      if (status === 500) {
-        this.logger.warn('remote method failed', { endpoint: endpointName, method: routeName, jobId: context.jobId, error: (error as Error)?.name });
-      } else {
-        this.logger.info('call refused', { endpoint: endpointName, method: routeName, jobId: context.jobId, status, error: (error as Error)?.name });
-      }
-      return this.failed(error, status, endpointName, routeName);
+      const fields = { endpoint, method, jobId: context.jobId, error };
+      if (status === 500) this.logger.warn('remote method failed', fields);
+      else this.logger.info('call refused', { ...fields, status });
+      return this.failed(error, status, endpoint, method);
     } finally {
-      if (timer) clearTimeout(timer);
+      budget.dispose();
     }
   }
 
   /** The hosted endpoint and route an invocation names, or RouteNotFoundError / ContractMismatchError. */
   private resolveRoute(invocation: Invocation, context: JobContext): HostedEndpoint {
-    const { endpoint: endpointName, method: routeName } = invocation;
-    if (context.endpoint !== undefined && context.endpoint !== endpointName) {
-      throw new RouteNotFoundError(
-        `The invocation names endpoint "${endpointName}" but was sent to endpoint "${context.endpoint}". Send it to the URL of "${endpointName}".`,
-        endpointName,
-        routeName,
-      );
+    const { endpoint, method } = invocation;
+    const names = { endpoint, method };
+    if (context.endpoint !== undefined && context.endpoint !== endpoint) {
+      throw new RouteNotFoundError(`the invocation names endpoint "${endpoint}" but was sent to endpoint "${context.endpoint}". Send it to the URL of "${endpoint}".`, names);
     }
-    const hosted = this.endpoints.get(endpointName);
+    const hosted = this.endpoints.get(endpoint);
     if (!hosted) {
       throw new RouteNotFoundError(
-        `Endpoint "${endpointName}" is not hosted by this worker (it hosts: ${this.endpointNames.join(', ') || 'none'}). Check the directory's address for "${endpointName}".`,
-        endpointName,
-        routeName,
-      );
-    }
-    if (!hosted.routes.has(routeName)) {
-      throw new RouteNotFoundError(
-        `Endpoint "${endpointName}" has no @Remote method "${routeName}" (its remote methods: ${[...hosted.routes.keys()].join(', ') || 'none'}). If the caller's code has it, the caller and worker were built from different versions: redeploy the worker or rebuild the caller.`,
-        endpointName,
-        routeName,
+        `endpoint "${endpoint}" is not hosted by this worker (it hosts: ${this.endpointNames.join(', ') || 'none'}). Check the directory's address for "${endpoint}".`,
+        names,
       );
     }
     if (invocation.contract !== undefined && invocation.contract !== hosted.contract) {
       throw new ContractMismatchError(
-        `The caller of ${endpointName}.${routeName} was built against contract ${invocation.contract}, but this worker serves contract ${hosted.contract}: caller and worker were built from different versions of endpoint "${endpointName}". Redeploy the worker or rebuild the caller so both use the same code.`,
-        endpointName,
-        hosted.contract,
-        invocation.contract,
+        `the caller was built against contract ${invocation.contract}, but this worker serves contract ${hosted.contract}: caller and worker were built from different versions of endpoint "${endpoint}". Redeploy the worker or rebuild the caller so both use the same code.`,
+        { ...names, expected: hosted.contract, actual: invocation.contract },
+      );
+    }
+    if (!hosted.routes.has(method)) {
+      throw new RouteNotFoundError(
+        `endpoint "${endpoint}" has no @Remote method "${method}" (its remote methods: ${[...hosted.routes.keys()].join(', ') || 'none'}). Check the method name.`,
+        names,
       );
     }
     return hosted;
   }
 
   private failed(error: unknown, httpStatus: number, endpoint?: string, method?: string): JobOutcome {
-    let text: string;
-    try {
-      text = JSON.stringify(toWireFailure(error, this.runtime.serializer, endpoint, method));
-    } catch {
-      text = JSON.stringify({ name: 'Error', message: 'the call failed and its error could not be encoded', endpoint, method });
-    }
-    return { status: 'FAILED', error: text, httpStatus };
+    return { status: 'FAILED', failure: errorToFailure(error, { endpoint, method }), httpStatus };
   }
 }

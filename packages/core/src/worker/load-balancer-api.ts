@@ -1,22 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpRefusal, parseJsonBody, readBody, sendJson, sendRefusal, type BearerAuth } from '../http';
 import type { Logger } from '../observability/logger';
 import { WIRE_VERSION } from '../serialization/wire';
-import type { BearerAuth } from './bearer-auth';
 import type { JobDispatcher } from './dispatcher-types';
-import { HttpRefusal, parseJsonBody, readBody, sendJson, sendRefusal } from './http-io';
 
 /** Options of {@link LoadBalancerApi}. */
 export interface LoadBalancerApiOptions {
   dispatcher: JobDispatcher;
   auth: BearerAuth;
-  /** Request body limit, bytes. Default 30 MB (RunPod's load-balancer limit). */
-  maxBodyBytes?: number;
-  /** Path of the health check. Default `/ping` (env HEALTH_CHECK_PATH). */
-  healthPath?: string;
+  /** Request body limit, bytes. */
+  maxBodyBytes: number;
+  /** Path of the health check (env HEALTH_CHECK_PATH). */
+  healthPath: string;
   /** Whether this server also answers the health check (false when PORT_HEALTH is a separate port). */
   servesHealth: boolean;
-  logger?: Logger;
+  logger: Logger;
 }
 
 /** Lifecycle reported by the health check: 204 while starting, 200 when ready, 503 while stopping. */
@@ -47,25 +46,20 @@ export function answerHealth(req: IncomingMessage, res: ServerResponse, path: st
  * disconnects before the reply, the method's AbortSignal fires.
  */
 export class LoadBalancerApi {
-  private readonly limit: number;
-  private readonly healthPath: string;
   state: HealthState = 'starting';
 
-  constructor(private readonly options: LoadBalancerApiOptions) {
-    this.limit = options.maxBodyBytes ?? 30 * 1024 * 1024;
-    this.healthPath = options.healthPath ?? '/ping';
-  }
+  constructor(private readonly options: LoadBalancerApiOptions) {}
 
   /** Answers one request. Never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
-      if (this.options.servesHealth && answerHealth(req, res, this.healthPath, this.state)) return;
+      if (this.options.servesHealth && answerHealth(req, res, this.options.healthPath, this.state)) return;
       await this.route(req, res);
     } catch (error) {
       if (error instanceof HttpRefusal) {
         sendRefusal(res, error);
       } else {
-        this.options.logger?.error('load-balancer request failed', { url: req.url?.slice(0, 200), error: error as Error });
+        this.options.logger.error('load-balancer request failed', { url: req.url?.slice(0, 200), error: error as Error });
         sendJson(res, 500, { error: 'The worker failed to handle the request; see its log. Retry the request.' });
       }
     }
@@ -75,7 +69,7 @@ export class LoadBalancerApi {
     this.options.auth.check(req);
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     if (pathname !== '/execute') {
-      throw new HttpRefusal(404, `No route ${req.method} ${JSON.stringify(pathname.slice(0, 80))}. This load-balancer worker serves POST /execute and GET ${this.healthPath}.`);
+      throw new HttpRefusal(404, `No route ${req.method} ${JSON.stringify(pathname.slice(0, 80))}. This load-balancer worker serves POST /execute and GET ${this.options.healthPath}.`);
     }
     if (req.method !== 'POST') {
       throw new HttpRefusal(405, `${req.method} is not allowed on /execute; use POST with an invocation as the JSON body.`, { allow: 'POST' });
@@ -83,7 +77,7 @@ export class LoadBalancerApi {
     if (this.state === 'stopping') {
       throw new HttpRefusal(503, 'This worker is shutting down. Send the request to another worker.', { connection: 'close' });
     }
-    const invocation = parseJsonBody(await readBody(req, this.limit, '/execute'), INVOCATION_EXAMPLE);
+    const invocation = parseJsonBody(await readBody(req, this.options.maxBodyBytes, '/execute'), INVOCATION_EXAMPLE);
     const controller = new AbortController();
     // The caller hung up before the reply: the work is no longer wanted.
     const onClose = () => {
@@ -96,13 +90,7 @@ export class LoadBalancerApi {
     if (outcome.status === 'COMPLETED') {
       sendJson(res, 200, outcome.output);
     } else {
-      let failure: unknown;
-      try {
-        failure = JSON.parse(outcome.error);
-      } catch {
-        failure = { name: 'Error', message: outcome.error };
-      }
-      sendJson(res, outcome.httpStatus, { sy: WIRE_VERSION, error: failure });
+      sendJson(res, outcome.httpStatus, { sy: WIRE_VERSION, error: outcome.failure });
     }
   }
 }

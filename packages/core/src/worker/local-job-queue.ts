@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../observability/logger';
+import { failureJson } from '../serialization/failure';
 import type { JobDispatcher } from './dispatcher-types';
 
 /** Job states the local API reports (RunPod's names; TIMED_OUT never happens locally). */
@@ -46,12 +47,15 @@ export interface LocalJobQueueOptions {
   /** The endpoint id jobs are submitted to (`/v2/{endpoint}`). */
   endpoint: string;
   dispatcher: JobDispatcher;
-  /** Jobs running at once; the rest wait in FIFO order. Default 4. */
-  concurrency?: number;
-  /** Most finished jobs kept for `/status`; the oldest are forgotten first. Default 10000. */
-  maxRetainedJobs?: number;
+  /** Jobs running at once; the rest wait in FIFO order. */
+  concurrency: number;
+  /** Most finished jobs kept for `/status`; the oldest are forgotten first. */
+  maxRetainedJobs: number;
   logger?: Logger;
 }
+
+/** A full expiry pass runs at most this often; `find` checks its own job every time. */
+const SWEEP_INTERVAL_MS = 1_000;
 
 const TERMINAL: ReadonlySet<LocalJobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
@@ -79,8 +83,8 @@ export class LocalJobQueue {
   private lastSweep = 0;
 
   constructor(private readonly options: LocalJobQueueOptions) {
-    this.concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-    this.maxRetained = Math.max(1, options.maxRetainedJobs ?? 10_000);
+    this.concurrency = options.concurrency;
+    this.maxRetained = options.maxRetainedJobs;
   }
 
   /** Queues a job and returns its id; it starts as soon as a slot is free. */
@@ -193,14 +197,14 @@ export class LocalJobQueue {
         job.output = outcome.output;
         this.finish(job, 'COMPLETED');
       } else {
-        job.error = outcome.error;
+        job.error = JSON.stringify(outcome.failure);
         this.finish(job, 'FAILED');
       }
     } catch (error) {
       // Dispatchers never throw; this guards the queue against one that does.
       this.options.logger?.error('dispatcher threw instead of returning an outcome', { jobId: job.id, error: error as Error });
       if (job.status === 'IN_PROGRESS') {
-        job.error = JSON.stringify({ name: 'Error', message: `the worker failed to run job ${job.id}: ${(error as Error)?.message}` });
+        job.error = failureJson(error);
         this.finish(job, 'FAILED');
       }
     }
@@ -233,7 +237,7 @@ export class LocalJobQueue {
   /** Forgets expired results; a full pass at most once a second (find() checks its own job). */
   private sweep(): void {
     const now = Date.now();
-    if (now - this.lastSweep < 1_000) return;
+    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
     this.lastSweep = now;
     for (const job of this.finished.values()) if (this.expired(job, now)) this.forget(job.id);
   }

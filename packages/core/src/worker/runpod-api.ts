@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SwitchyardDefaults } from '../config';
+import { HttpRefusal, parseJsonBody, parseWait, readBody, sendJson, sendRefusal, type BearerAuth } from '../http';
 import type { Logger } from '../observability/logger';
-import type { BearerAuth } from './bearer-auth';
 import type { JobDispatcher } from './dispatcher-types';
-import { HttpRefusal, parseJsonBody, parseWait, readBody, sendJson, sendRefusal } from './http-io';
 import { LocalJobQueue, isTerminal, type JobView } from './local-job-queue';
 
 /** Options of {@link RunpodApi}. */
@@ -11,20 +11,19 @@ export interface RunpodApiOptions {
   /** Endpoint ids served under `/v2/{endpointId}` (the hosted endpoint names). */
   endpoints: readonly string[];
   auth: BearerAuth;
-  /** Jobs running at once per endpoint. Default 4. */
-  concurrency?: number;
-  /** Body limit of `/runsync`, bytes; `/run` uses the smaller of this and 10 MB + 64 KiB. Default 20 MB + 64 KiB. */
+  /** Jobs running at once per endpoint. */
+  concurrency: number;
+  /** Body limit of `/runsync`, bytes; `/run` uses the smaller of this and RunPod's /run limit + 64 KiB. Default RunPod's /runsync limit + 64 KiB. */
   maxBodyBytes?: number;
-  /** How long results are kept after a job ends, ms. Default 30 min for `/run` jobs and 1 min for `/runsync` jobs (RunPod's). */
+  /** How long results are kept after a job ends, ms. Default RunPod's: 30 min for `/run` jobs, 1 min for `/runsync` jobs. */
   resultTtlMs?: number;
-  logger?: Logger;
+  defaults: SwitchyardDefaults;
+  logger: Logger;
 }
 
-const MB = 1024 * 1024;
 /** Room for the `{"input": ...}` envelope around a payload that is exactly at the limit. */
 const ENVELOPE_SLACK = 64 * 1024;
-const RUN_RETAIN_MS = 30 * 60_000;
-const RUNSYNC_RETAIN_MS = 60_000;
+/** RunPod's runsync wait when the request gives none (protocol reference §1.4). */
 const DEFAULT_WAIT_MS = 90_000;
 const BODY_EXAMPLE = '{"input": {"sy": 1, "endpoint": "...", "method": "...", "args": {"json": []}, "callId": "...", "deadline": 0}}';
 const ROUTES_HELP =
@@ -69,11 +68,15 @@ export class RunpodApi {
   private accepting = true;
 
   constructor(private readonly options: RunpodApiOptions) {
+    const d = options.defaults;
     for (const endpoint of options.endpoints) {
-      this.queues.set(endpoint, new LocalJobQueue({ endpoint, dispatcher: options.dispatcher, concurrency: options.concurrency, logger: options.logger }));
+      this.queues.set(
+        endpoint,
+        new LocalJobQueue({ endpoint, dispatcher: options.dispatcher, concurrency: options.concurrency, maxRetainedJobs: d.maxRetainedJobs, logger: options.logger }),
+      );
     }
-    this.runsyncLimit = options.maxBodyBytes ?? 20 * MB + ENVELOPE_SLACK;
-    this.runLimit = Math.min(this.runsyncLimit, 10 * MB + ENVELOPE_SLACK);
+    this.runsyncLimit = options.maxBodyBytes ?? d.runsyncPayloadLimit + ENVELOPE_SLACK;
+    this.runLimit = Math.min(this.runsyncLimit, d.runPayloadLimit + ENVELOPE_SLACK);
   }
 
   /** Answers one request. Never throws: every problem is a JSON `{"error": ...}` reply. */
@@ -84,7 +87,7 @@ export class RunpodApi {
       if (error instanceof HttpRefusal) {
         sendRefusal(res, error);
       } else {
-        this.options.logger?.error('local RunPod API request failed', { url: req.url?.slice(0, 200), error: error as Error });
+        this.options.logger.error('local RunPod API request failed', { url: req.url?.slice(0, 200), error: error as Error });
         sendJson(res, 500, { error: 'The worker failed to handle the request; see its log. Retry the request.' });
       }
     }
@@ -160,7 +163,7 @@ export class RunpodApi {
     if (!this.accepting) {
       throw new HttpRefusal(503, 'This worker is shutting down and accepts no new jobs. Send the job to another worker.', { connection: 'close' });
     }
-    const retainMs = this.options.resultTtlMs ?? (op === 'run' ? RUN_RETAIN_MS : RUNSYNC_RETAIN_MS);
+    const retainMs = this.options.resultTtlMs ?? (op === 'run' ? this.options.defaults.runResultTtlMs : this.options.defaults.runsyncResultTtlMs);
     const accepted = queue.submit(input, { idPrefix: op === 'runsync' ? 'sync-' : '', retainMs });
     if (op === 'run') {
       sendJson(res, 200, accepted);

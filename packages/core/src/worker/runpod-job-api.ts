@@ -1,4 +1,6 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
+import { SerializationError } from '../errors';
+import { failureJson } from '../serialization/failure';
 import type { JobOutcome } from './dispatcher-types';
 import type { RunpodUrls } from './runpod-urls';
 
@@ -57,6 +59,8 @@ export interface RunpodJobApiOptions {
   postRetryDelayMs: number;
   /** Client timeout of one heartbeat, ms. */
   pingTimeoutMs: number;
+  /** Largest Retry-After honoured on job-done retries, ms. */
+  maxRetryAfterMs: number;
 }
 
 /** Statuses after which a job-done POST is tried again. */
@@ -127,18 +131,16 @@ export function parseTakeBody(text: string): TakeResult {
 
 /** The JSON body of a job-done POST: `{"output": …}` or `{"error": "<JSON string>"}` (protocol reference §2.5). */
 export function jobDoneBody(outcome: JobOutcome): string {
-  if (outcome.status === 'FAILED') return JSON.stringify({ error: outcome.error });
+  if (outcome.status === 'FAILED') return JSON.stringify({ error: JSON.stringify(outcome.failure) });
   try {
     return JSON.stringify({ output: outcome.output });
   } catch (error) {
     // A result the dispatcher encoded but JSON cannot carry must still end the job, as a failure.
-    return JSON.stringify({
-      error: JSON.stringify({
-        name: 'SerializationError',
-        code: 'SERIALIZATION_FAILED',
-        message: `the job's output could not be written as JSON (${error instanceof Error ? error.message : String(error)}); return JSON-compatible values or register the class with registerClass().`,
-      }),
-    });
+    const refused = new SerializationError(
+      `the job's output could not be written as JSON (${error instanceof Error ? error.message : String(error)}); return JSON-compatible values or register the class with registerClass().`,
+      { position: 'output', cause: error },
+    );
+    return JSON.stringify({ error: failureJson(refused) });
   }
 }
 
@@ -222,7 +224,7 @@ export class RunpodJobApi {
           methods: ['post'],
           statusCodes: RETRY_STATUSES,
           afterStatusCodes: [429, 503],
-          maxRetryAfter: 30_000,
+          maxRetryAfter: this.options.maxRetryAfterMs,
           retryOnTimeout: true,
           delay: (n) => this.options.postRetryDelayMs * 2 ** (n - 1),
         },

@@ -1,88 +1,21 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { SwitchyardError } from '../errors';
+import { loadDefaults, numberOption, processEnv } from '../config';
 import { ConsoleLogger, type Logger } from '../observability/logger';
-import type { JobDispatcher, JobOutcome } from './dispatcher-types';
+import { redactingLogger } from '../observability/redaction';
+import { errorToFailure } from '../serialization/failure';
+import type { JobOutcome } from './dispatcher-types';
 import { RunpodJobApi, type RunpodJob } from './runpod-job-api';
 import { RunpodUrls } from './runpod-urls';
 import { switchyardVersionTag } from './runpod-version';
-import { redactingLogger } from './runpod-worker-logger';
 import { readRunpodWorkerSettings, type RunpodWorkerSettings } from './runpod-worker-settings';
+import { JobStopChannel, pause, type RunningJob } from './runpod-stop-channel';
+import type { RunpodWorkerHandle, RunpodWorkerOptions } from './runpod-worker-options';
 
-/** Options of `startRunpodWorker`. Everything else comes from the environment (see RunpodWorkerSettings). */
-export interface RunpodWorkerOptions {
-  /** Runs one job's `input`; never throws. */
-  dispatcher: JobDispatcher;
-  /** Where the RUNPOD_* variables are read, once, at start. Default `process.env`. */
-  env?: NodeJS.ProcessEnv;
-  /** Job slots. Default env SWITCHYARD_WORKER_CONCURRENCY, else 1. */
-  concurrency?: number;
-  /** Default a ConsoleLogger (prefix `runpod-worker`). The API key is redacted whichever logger is used. */
-  logger?: Logger;
-  /** The fetch used for every request. Default the global fetch. */
-  fetch?: typeof fetch;
-  /** Heartbeat period, ms. Default env RUNPOD_PING_INTERVAL, else 10000. */
-  pingIntervalMs?: number;
-  /**
-   * On SIGTERM/SIGINT, stop taking jobs, finish and post the current ones, then let the process
-   * exit. The listeners are removed when the worker closes. Default true.
-   */
-  handleSignals?: boolean;
-  /** Pause after a 429 or a failed take before asking again, ms. Default 5000 (runpod-python's). */
-  backoffMs?: number;
-  /** Pause after a take that returned no job (204, 400, empty body), ms. Default 200. */
-  idlePauseMs?: number;
-  /** Client timeout of a job-take or job-stop long poll, ms. RunPod holds them up to 90 s. Default 120000. */
-  longPollTimeoutMs?: number;
-  /** Attempts of each job-done POST (408/429/5xx and network errors are retried). Default 3. */
-  postAttempts?: number;
-  /** Delay before the n-th job-done retry is this × 2^(n-1), ms. Default 300. */
-  postRetryDelayMs?: number;
-  /** Client timeout of one job-done attempt, ms. Default 30000. */
-  postTimeoutMs?: number;
-}
+export type { RunpodWorkerHandle, RunpodWorkerOptions } from './runpod-worker-options';
 
-/** A running RunPod worker. */
-export interface RunpodWorkerHandle {
-  /** The worker id used in every URL (RUNPOD_POD_ID, else a random UUID). */
-  readonly workerId: string;
-  /** Ids of the jobs taken and not yet reported, in the order they were taken. */
-  inProgress(): string[];
-  /**
-   * Stops taking jobs (a pending long poll is cancelled), lets current jobs finish, posts their
-   * results, then stops the heartbeat and the stop channel. Idempotent.
-   */
-  close(): Promise<void>;
-  /** Resolves when the worker has stopped, by close() or by a signal. */
-  readonly closed: Promise<void>;
-}
-
-interface RunningJob {
-  controller: AbortController;
-  done: Promise<void>;
-}
-
-const DEFAULTS = {
-  backoffMs: 5_000,
-  idlePauseMs: 200,
-  longPollTimeoutMs: 120_000,
-  postAttempts: 3,
-  postRetryDelayMs: 300,
-  postTimeoutMs: 30_000,
-} as const;
-
-/** Waits `ms`, or less if `signal` aborts; never rejects. */
-async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return;
-  try {
-    await sleep(ms, undefined, { signal });
-  } catch {
-    /* aborted: the caller re-checks its state */
-  }
-}
-
-function errorJson(error: unknown): string {
-  const e = error instanceof Error ? error : new Error(String(error));
-  return JSON.stringify({ name: e.name, message: e.message, stack: e.stack, code: (e as { code?: unknown }).code ?? 'SWITCHYARD_ERROR' });
+/** The loop's timings, each from its option or the resolved defaults. */
+interface Tuning {
+  backoffMs: number;
+  idlePauseMs: number;
 }
 
 /**
@@ -104,8 +37,7 @@ class RunpodWorker implements RunpodWorkerHandle {
   private readonly heartbeatStop = new AbortController();
   private takeLoop: Promise<void> = Promise.resolve();
   private heartbeat: Promise<void> = Promise.resolve();
-  private stopPoller: Promise<void> | undefined;
-  private stopPollAbort: AbortController | undefined;
+  private readonly stops: JobStopChannel;
   private slotWaiter: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private resolveClosed!: () => void;
@@ -115,29 +47,26 @@ class RunpodWorker implements RunpodWorkerHandle {
   constructor(
     private readonly options: RunpodWorkerOptions,
     private readonly settings: RunpodWorkerSettings,
+    private readonly tuning: Tuning,
+    transport: Omit<ConstructorParameters<typeof RunpodJobApi>[0], 'urls' | 'apiKey' | 'versionTag' | 'fetch' | 'pingTimeoutMs'>,
   ) {
     this.workerId = settings.workerId;
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
-    this.logger = redactingLogger(
-      options.logger ?? new ConsoleLogger({ secrets: [settings.apiKey], prefix: 'runpod-worker' }),
-      [settings.apiKey],
-    );
+    this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ prefix: 'runpod-worker' }), [settings.apiKey]);
     this.urls = new RunpodUrls(
       { getJob: settings.getJobTemplate, postOutput: settings.postOutputTemplate, ping: settings.pingTemplate },
       settings.workerId,
     );
-    const longPollTimeoutMs = options.longPollTimeoutMs ?? DEFAULTS.longPollTimeoutMs;
     this.api = new RunpodJobApi({
+      ...transport,
       urls: this.urls,
       apiKey: settings.apiKey,
       versionTag: this.versionTag,
       fetch: options.fetch,
-      longPollTimeoutMs,
-      postTimeoutMs: options.postTimeoutMs ?? DEFAULTS.postTimeoutMs,
-      postAttempts: options.postAttempts ?? DEFAULTS.postAttempts,
-      postRetryDelayMs: options.postRetryDelayMs ?? DEFAULTS.postRetryDelayMs,
-      pingTimeoutMs: Math.max(settings.pingIntervalMs, 10_000),
+      // A heartbeat may take as long as the period, and never less than the job-done timeout.
+      pingTimeoutMs: Math.max(settings.pingIntervalMs, transport.postTimeoutMs),
     });
+    this.stops = new JobStopChannel({ api: this.api, url: this.urls.stop(), running: this.running, logger: this.logger, ...tuning });
   }
 
   start(): void {
@@ -188,8 +117,7 @@ class RunpodWorker implements RunpodWorkerHandle {
     await this.takeLoop;
     // A take that raced the abort may still have started jobs: wait for every one of them.
     while (this.running.size > 0) await Promise.all([...this.running.values()].map((job) => job.done));
-    this.stopPollAbort?.abort();
-    await this.stopPoller;
+    await this.stops.close();
     this.heartbeatStop.abort();
     await this.heartbeat;
     if (this.signalsInstalled) {
@@ -216,13 +144,13 @@ class RunpodWorker implements RunpodWorkerHandle {
       } catch (error) {
         // takeOnce reports through results; this only guards the loop against a bug.
         this.logger.error('RunPod job take failed unexpectedly; retrying after the back-off', { error });
-        await pause(this.options.backoffMs ?? DEFAULTS.backoffMs, stop);
+        await pause(this.tuning.backoffMs, stop);
       }
     }
   }
 
   private async takeOnce(free: number, stop: AbortSignal): Promise<void> {
-    const backoffMs = this.options.backoffMs ?? DEFAULTS.backoffMs;
+    const backoffMs = this.tuning.backoffMs;
     const result = await this.api.take(free, this.running.size > 0, stop);
     switch (result.kind) {
       case 'jobs':
@@ -235,7 +163,7 @@ class RunpodWorker implements RunpodWorkerHandle {
         return;
       case 'none':
         this.logger.debug(`RunPod job take: no job (${result.reason})`);
-        await pause(this.options.idlePauseMs ?? DEFAULTS.idlePauseMs, stop);
+        await pause(this.tuning.idlePauseMs, stop);
         return;
       case 'rate-limited':
         this.logger.debug(`RunPod job take: HTTP 429, backing off ${backoffMs} ms`);
@@ -277,7 +205,7 @@ class RunpodWorker implements RunpodWorkerHandle {
     this.running.set(job.id, entry);
     this.logger.debug(`job ${job.id} taken`, { jobId: job.id, inProgress: this.running.size });
     entry.done = this.runJob(job, controller.signal).finally(() => this.finishJob(job.id));
-    this.ensureStopPoller();
+    this.stops.ensure();
   }
 
   private async runJob(job: RunpodJob, signal: AbortSignal): Promise<void> {
@@ -286,7 +214,7 @@ class RunpodWorker implements RunpodWorkerHandle {
       outcome = await this.options.dispatcher.dispatch(job.input, { jobId: job.id, signal });
     } catch (error) {
       // The dispatcher promises never to throw; if it does anyway, the job still gets a result.
-      outcome = { status: 'FAILED', error: errorJson(error), httpStatus: 500 };
+      outcome = { status: 'FAILED', failure: errorToFailure(error), httpStatus: 500 };
     }
     const report = await this.api.postResult(job.id, outcome);
     if (report.ok) {
@@ -303,55 +231,7 @@ class RunpodWorker implements RunpodWorkerHandle {
     this.running.delete(jobId);
     this.wakeSlotWaiter();
     // No job left: nothing to stop, so end the pending stop long poll.
-    if (this.running.size === 0) this.stopPollAbort?.abort();
-  }
-
-  // ---- job stop channel (protocol reference §2.6) ----------------------------------------
-
-  private ensureStopPoller(): void {
-    if (this.stopPoller !== undefined || this.urls.stop() === undefined) return;
-    this.stopPoller = this.runStopPoller().finally(() => {
-      this.stopPoller = undefined;
-      // A job may have started between the loop's last check and here.
-      if (this.running.size > 0) this.ensureStopPoller();
-    });
-  }
-
-  private async runStopPoller(): Promise<void> {
-    const url = this.urls.stop()!;
-    const backoffMs = this.options.backoffMs ?? DEFAULTS.backoffMs;
-    while (this.running.size > 0) {
-      const abort = new AbortController();
-      this.stopPollAbort = abort;
-      const result = await this.api.pollStops(url, abort.signal);
-      switch (result.kind) {
-        case 'stop':
-          for (const id of result.jobIds) {
-            const job = this.running.get(id);
-            if (job === undefined) {
-              this.logger.debug(`RunPod asked to stop job ${id}, which is not running here`, { jobId: id });
-              continue;
-            }
-            this.logger.info(`RunPod asked to stop job ${id}; aborting it`, { jobId: id });
-            job.controller.abort(new SwitchyardError(`job ${id} was stopped by RunPod (job-stop channel); its method was aborted.`));
-          }
-          break;
-        case 'none':
-          await pause(this.options.idlePauseMs ?? DEFAULTS.idlePauseMs, abort.signal);
-          break;
-        case 'rate-limited':
-          this.logger.debug(`RunPod job-stop poll: HTTP 429, backing off ${backoffMs} ms`);
-          await pause(backoffMs, abort.signal);
-          break;
-        case 'failed':
-          this.logger.debug(`RunPod job-stop poll failed (${result.reason}); retrying in ${backoffMs} ms`);
-          await pause(backoffMs, abort.signal);
-          break;
-        case 'aborted':
-          break;
-      }
-    }
-    this.stopPollAbort = undefined;
+    if (this.running.size === 0) this.stops.idle();
   }
 
   // ---- heartbeat -------------------------------------------------------------------------
@@ -369,15 +249,28 @@ class RunpodWorker implements RunpodWorkerHandle {
 /**
  * Starts the RunPod serverless job loop (`serve({ mode: 'runpod' })`). Reads RUNPOD_WEBHOOK_GET_JOB,
  * RUNPOD_WEBHOOK_POST_OUTPUT (both required), RUNPOD_WEBHOOK_PING, RUNPOD_PING_INTERVAL,
- * RUNPOD_POD_ID, RUNPOD_AI_API_KEY and SWITCHYARD_WORKER_CONCURRENCY from `options.env`.
- * Rejects with SwitchyardError when a required variable is missing or a value is malformed.
+ * RUNPOD_POD_ID and RUNPOD_AI_API_KEY from `options.env`; RUNPOD_PING_INTERVAL and
+ * SWITCHYARD_WORKER_CONCURRENCY through the resolved defaults. Rejects with ConfigurationError
+ * when a required variable is missing or a value is malformed.
  */
 export async function startRunpodWorker(options: RunpodWorkerOptions): Promise<RunpodWorkerHandle> {
-  const settings = readRunpodWorkerSettings(options.env ?? process.env, {
-    concurrency: options.concurrency,
-    pingIntervalMs: options.pingIntervalMs,
-  });
-  const worker = new RunpodWorker(options, settings);
+  const env = options.env ?? processEnv();
+  const d = options.defaults ?? loadDefaults(env);
+  const option = (name: keyof RunpodWorkerOptions & string, key: Parameters<typeof numberOption>[4]): number =>
+    numberOption('startRunpodWorker', name, options[name] as number | undefined, d, key);
+  const settings = readRunpodWorkerSettings(env, { concurrency: option('concurrency', 'runpodConcurrency'), pingIntervalMs: option('pingIntervalMs', 'pingIntervalMs') });
+  const worker = new RunpodWorker(
+    options,
+    settings,
+    { backoffMs: option('backoffMs', 'takeBackoffMs'), idlePauseMs: option('idlePauseMs', 'takeIdlePauseMs') },
+    {
+      longPollTimeoutMs: option('longPollTimeoutMs', 'longPollTimeoutMs'),
+      postTimeoutMs: option('postTimeoutMs', 'postTimeoutMs'),
+      postAttempts: option('postAttempts', 'postAttempts'),
+      postRetryDelayMs: option('postRetryDelayMs', 'postRetryDelayMs'),
+      maxRetryAfterMs: d.maxRetryAfterMs,
+    },
+  );
   worker.start();
   return worker;
 }

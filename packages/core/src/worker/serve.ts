@@ -1,16 +1,15 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { getEndpointMetadata, type Constructor } from '@switchyard/decorators';
-import { SwitchyardError } from '../errors';
+import { loadDefaults, portOf, processEnv } from '../config';
+import { ConfigurationError } from '../errors';
+import { BearerAuth } from '../http';
 import type { Logger } from '../observability/logger';
 import { createRuntime } from '../router/runtime';
 import type { Runtime } from '../router/runtime-types';
-import { BearerAuth } from './bearer-auth';
 import { Dispatcher } from './dispatcher';
-import { HttpRefusal, sendRefusal } from './http-io';
-import { LoadBalancerApi, answerHealth } from './load-balancer-api';
-import { RunpodApi } from './runpod-api';
-import { startRunpodWorker } from './runpod-worker';
+import { LoadBalancerTransport } from './load-balancer-transport';
+import { LocalApiTransport } from './local-api-transport';
+import { RunpodTransport } from './runpod-transport';
+import type { TransportContext, WorkerTransport } from './worker-transport';
 
 /**
  * How a worker receives calls:
@@ -34,7 +33,7 @@ export interface ServeOptions {
   port?: number;
   /** Key every request must carry as `Authorization: Bearer <key>` (http, load-balancer). Default env RUNPOD_API_KEY; required. */
   apiKey?: string;
-  /** Jobs running at once per endpoint (http); job slots (runpod). Default 4 (http); runpod: the job-take loop's default. */
+  /** Jobs running at once per endpoint (http); job slots (runpod). Default 4 (http); runpod: SWITCHYARD_WORKER_CONCURRENCY, else 1. */
   concurrency?: number;
   /** Largest request body, bytes. Default: http `/runsync` 20 MB + 64 KiB (`/run` at most 10 MB + 64 KiB); load-balancer 30 MB. */
   maxBodyBytes?: number;
@@ -42,7 +41,7 @@ export interface ServeOptions {
   resultTtlMs?: number;
   /** Default: the runtime's logger. */
   logger?: Logger;
-  /** Environment to read RUNPOD_API_KEY, PORT, PORT_HEALTH, HEALTH_CHECK_PATH and RUNPOD_* from. Default `process.env`. */
+  /** Environment to read RUNPOD_API_KEY, PORT, PORT_HEALTH, HEALTH_CHECK_PATH and RUNPOD_* from. Default: the runtime's (this process's). */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -57,86 +56,39 @@ export interface WorkerServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-function checkEndpoints(endpoints: readonly Constructor[]): string[] {
+const MODES: readonly ServeMode[] = ['http', 'runpod', 'load-balancer'];
+
+function endpointNames(endpoints: readonly Constructor[]): string[] {
   if (!Array.isArray(endpoints) || endpoints.length === 0) {
-    throw new SwitchyardError('serve() needs at least one @Endpoint class: serve({ endpoints: [MyService] }).');
+    throw new ConfigurationError('serve() needs at least one @Endpoint class: serve({ endpoints: [MyService] }).', { option: 'endpoints' });
   }
   return endpoints.map((cls) => {
     const metadata = getEndpointMetadata(cls);
     if (!metadata) {
-      throw new SwitchyardError(`serve(): class ${cls?.name ?? String(cls)} is not decorated with @Endpoint, so it cannot be served. Add @Endpoint() or remove it from endpoints.`);
+      throw new ConfigurationError(`serve(): class ${cls?.name ?? String(cls)} is not decorated with @Endpoint, so it cannot be served. Add @Endpoint() or remove it from endpoints.`, {
+        option: 'endpoints',
+      });
     }
     return metadata.name;
   });
 }
 
-function checkPort(value: unknown, what: string): number {
-  const port = typeof value === 'string' ? Number(value) : value;
-  if (typeof port !== 'number' || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new SwitchyardError(`${what} = ${JSON.stringify(value)} is not a port number. Give an integer from 0 to 65535 (0 = any free port).`);
-  }
-  return port;
-}
-
-function requireKey(options: ServeOptions, env: NodeJS.ProcessEnv, mode: ServeMode): BearerAuth {
-  const key = options.apiKey ?? env.RUNPOD_API_KEY;
-  if (!key) {
-    throw new SwitchyardError(
+function transportFor(mode: ServeMode, context: TransportContext): WorkerTransport {
+  if (mode === 'runpod') return new RunpodTransport(context);
+  if (!context.apiKey) {
+    throw new ConfigurationError(
       `serve() in ${mode} mode refuses to start an unauthenticated server: no API key. Set RUNPOD_API_KEY or pass serve({ apiKey }); callers then send "Authorization: Bearer <key>".`,
+      { option: 'apiKey' },
     );
   }
-  return new BearerAuth(key);
-}
-
-function formatUrl(server: Server, host: string): string {
-  const { port } = server.address() as AddressInfo;
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-}
-
-async function listen(server: Server, port: number, host: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(new SwitchyardError(`The worker could not listen on ${host}:${port}: ${error.message}. Choose another port or host.`, { cause: error }));
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
-/** How long an idle keep-alive connection stays open, ms. */
-const KEEP_ALIVE_TIMEOUT_MS = 65_000;
-
-/** An http server that counts the requests it is answering, so close() can wait for them. */
-function trackingServer(handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>): { server: Server; settled(): Promise<void> } {
-  const inFlight = new Set<Promise<void>>();
-  const server = createServer((req, res) => {
-    const work = handle(req, res).finally(() => inFlight.delete(work));
-    inFlight.add(work);
-  });
-  // Node closes idle keep-alive sockets after 5 s. A busy client may write its next request on
-  // such a socket just as it closes, and a POST that failed that way cannot be resent safely.
-  // Idle sockets are kept for 65 s instead; the timeout hint sent to clients says so.
-  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
-  return {
-    server,
-    async settled() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    },
-  };
-}
-
-async function closeServer(server: Server): Promise<void> {
-  await new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
+  const auth = new BearerAuth(context.apiKey);
+  return mode === 'load-balancer' ? new LoadBalancerTransport(context, auth) : new LocalApiTransport(context, auth);
 }
 
 /**
  * Serves `@Endpoint` classes: only their `@Remote` methods are reachable, and only with the API
- * key (http and load-balancer modes). Resolves once the worker accepts calls.
+ * key (http and load-balancer modes). Picks the transport for `mode`, owns the runtime's
+ * lifecycle when it created it, and resolves once the worker accepts calls.
  *
  * ```ts
  * const worker = await serve({ endpoints: [ImageProcessor], apiKey: 'local-key' });
@@ -146,140 +98,46 @@ async function closeServer(server: Server): Promise<void> {
  */
 export async function serve(options: ServeOptions): Promise<WorkerServer> {
   const mode = options.mode ?? 'http';
-  if (mode !== 'http' && mode !== 'runpod' && mode !== 'load-balancer') {
-    throw new SwitchyardError(`serve(): mode ${JSON.stringify(mode)} is unknown. Use 'http', 'runpod' or 'load-balancer'.`);
+  if (!MODES.includes(mode)) {
+    throw new ConfigurationError(`serve(): mode ${JSON.stringify(mode)} is unknown. Use 'http', 'runpod' or 'load-balancer'.`, { option: 'mode' });
   }
-  const env = options.env ?? process.env;
-  const names = checkEndpoints(options.endpoints);
-  const host = options.host ?? '127.0.0.1';
-  const auth = mode === 'runpod' ? undefined : requireKey(options, env, mode);
-  if (options.runtime) {
-    const missing = names.filter((name) => !options.runtime!.hosts(name));
-    if (missing.length > 0) {
-      throw new SwitchyardError(
-        `serve(): the given runtime does not host ${missing.map((n) => `"${n}"`).join(', ')}. Create it with createRuntime({ endpoint: [${names.map((n) => `'${n}'`).join(', ')}] }) or leave runtime out.`,
-      );
-    }
+  const names = endpointNames(options.endpoints);
+  const missing = options.runtime ? names.filter((name) => !options.runtime!.hosts(name)) : [];
+  if (missing.length > 0) {
+    throw new ConfigurationError(
+      `serve(): the given runtime does not host ${missing.map((n) => `"${n}"`).join(', ')}. Create it with createRuntime({ endpoint: [${names.map((n) => `'${n}'`).join(', ')}] }) or leave runtime out.`,
+      { option: 'runtime' },
+    );
   }
   const ownsRuntime = !options.runtime;
-  const runtime = options.runtime ?? createRuntime({ endpoint: names, apiKey: options.apiKey, logger: options.logger, env });
-  const logger = options.logger ?? runtime.logger;
+  const runtime = options.runtime ?? createRuntime({ endpoint: names, apiKey: options.apiKey, logger: options.logger, env: options.env });
   try {
-    const dispatcher = new Dispatcher({ runtime, endpoints: options.endpoints, logger });
-    if (mode === 'runpod') return await serveRunpod(options, dispatcher, runtime, ownsRuntime, logger, env);
-    if (mode === 'load-balancer') return await serveLoadBalancer(options, dispatcher, auth!, host, runtime, ownsRuntime, logger, env);
-    return await serveHttp(options, dispatcher, auth!, host, names, runtime, ownsRuntime, logger);
-  } catch (error) {
-    if (ownsRuntime) await runtime.close();
-    throw error;
-  }
-}
-
-function handleOf(close: () => Promise<void>, url: string, healthUrl?: string): WorkerServer {
-  let closing: Promise<void> | undefined;
-  const once = () => (closing ??= close());
-  return { url, ...(healthUrl ? { healthUrl } : {}), close: once, [Symbol.asyncDispose]: once };
-}
-
-async function serveRunpod(
-  options: ServeOptions,
-  dispatcher: Dispatcher,
-  runtime: Runtime,
-  ownsRuntime: boolean,
-  logger: Logger,
-  env: NodeJS.ProcessEnv,
-): Promise<WorkerServer> {
-  const worker = await startRunpodWorker({ dispatcher, concurrency: options.concurrency, logger, env });
-  // A SIGTERM drains the worker by itself; the runtime serve() created must close with it.
-  void worker.closed.then(() => (ownsRuntime ? runtime.close() : undefined));
-  return handleOf(async () => {
-    await worker.close();
-    if (ownsRuntime) await runtime.close();
-  }, '');
-}
-
-async function serveHttp(
-  options: ServeOptions,
-  dispatcher: Dispatcher,
-  auth: BearerAuth,
-  host: string,
-  names: string[],
-  runtime: Runtime,
-  ownsRuntime: boolean,
-  logger: Logger,
-): Promise<WorkerServer> {
-  const port = checkPort(options.port ?? 0, 'serve() port');
-  const api = new RunpodApi({
-    dispatcher,
-    endpoints: dispatcher.endpointNames,
-    auth,
-    concurrency: options.concurrency,
-    maxBodyBytes: options.maxBodyBytes,
-    resultTtlMs: options.resultTtlMs,
-    logger,
-  });
-  const { server, settled } = trackingServer((req, res) => api.handle(req, res));
-  await listen(server, port, host);
-  const url = formatUrl(server, host);
-  logger.info('worker serving RunPod API', { url, endpoints: names.join(',') });
-  return handleOf(async () => {
-    server.close();
-    server.closeIdleConnections();
-    await api.drain();
-    // Every job is terminal now, so waiting requests (runsync, status-sync) answer at once.
-    await settled();
-    await closeServer(server);
-    if (ownsRuntime) await runtime.close();
-  }, url);
-}
-
-async function serveLoadBalancer(
-  options: ServeOptions,
-  dispatcher: Dispatcher,
-  auth: BearerAuth,
-  host: string,
-  runtime: Runtime,
-  ownsRuntime: boolean,
-  logger: Logger,
-  env: NodeJS.ProcessEnv,
-): Promise<WorkerServer> {
-  const port = options.port !== undefined ? checkPort(options.port, 'serve() port') : env.PORT ? checkPort(env.PORT, 'PORT') : 0;
-  const healthPort = env.PORT_HEALTH ? checkPort(env.PORT_HEALTH, 'PORT_HEALTH') : undefined;
-  const healthPath = env.HEALTH_CHECK_PATH || '/ping';
-  if (!healthPath.startsWith('/')) {
-    throw new SwitchyardError(`HEALTH_CHECK_PATH = ${JSON.stringify(healthPath)} must start with "/", e.g. /ping.`);
-  }
-  const separateHealth = healthPort !== undefined && healthPort !== port;
-  const api = new LoadBalancerApi({ dispatcher, auth, maxBodyBytes: options.maxBodyBytes, healthPath, servesHealth: !separateHealth, logger });
-
-  let health: ReturnType<typeof trackingServer> | undefined;
-  if (separateHealth) {
-    // Up first, so RunPod sees "starting" (204) until the main server is ready.
-    health = trackingServer(async (req, res) => {
-      if (!answerHealth(req, res, healthPath, api.state)) {
-        sendRefusal(res, new HttpRefusal(404, `This port only answers the health check at GET ${healthPath}.`));
-      }
+    const defaults = options.env ? loadDefaults(options.env) : runtime.defaults;
+    const logger = options.logger ?? runtime.logger;
+    const transport = transportFor(mode, {
+      dispatcher: new Dispatcher({ runtime, endpoints: options.endpoints, logger }),
+      endpoints: names,
+      defaults,
+      logger,
+      apiKey: options.apiKey ?? defaults.apiKey,
+      host: options.host ?? '127.0.0.1',
+      port: options.port === undefined ? undefined : portOf(options.port, 'serve() port'),
+      concurrency: options.concurrency,
+      maxBodyBytes: options.maxBodyBytes,
+      resultTtlMs: options.resultTtlMs,
+      env: options.env ?? processEnv(),
     });
-    await listen(health.server, healthPort, host);
-  }
-  const main = trackingServer((req, res) => api.handle(req, res));
-  try {
-    await listen(main.server, port, host);
+    const address = await transport.start();
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> =>
+      (closing ??= (async () => {
+        await transport.close();
+        if (ownsRuntime) await runtime.close();
+      })());
+    void transport.stopped?.then(close);
+    return { ...address, close, [Symbol.asyncDispose]: close };
   } catch (error) {
-    if (health) await closeServer(health.server);
+    if (ownsRuntime) await runtime.close();
     throw error;
   }
-  api.state = 'ready';
-  const url = formatUrl(main.server, host);
-  const healthUrl = health ? formatUrl(health.server, host) : undefined;
-  logger.info('worker serving load-balancer API', { url, healthPath, healthUrl });
-  return handleOf(async () => {
-    api.state = 'stopping';
-    main.server.close();
-    main.server.closeIdleConnections();
-    await main.settled();
-    await closeServer(main.server);
-    if (health) await closeServer(health.server);
-    if (ownsRuntime) await runtime.close();
-  }, url, healthUrl);
 }

@@ -1,3 +1,4 @@
+import { urls } from '../support/helpers';
 import { directoryFromEnv, HttpDirectory, StaticDirectory } from '../../src/directory';
 import { DirectoryUnavailableError } from '../../src/errors';
 import { MemoryLogger } from '../../src/observability/logger';
@@ -15,7 +16,7 @@ describe('directoryFromEnv', () => {
   it('builds a StaticDirectory from SWITCHYARD_DIRECTORY', async () => {
     const directory = directoryFromEnv({ env: { SWITCHYARD_DIRECTORY: '{"reports": "http://127.0.0.1:8001/v2/reports"}' } });
     expect(directory).toBeInstanceOf(StaticDirectory);
-    expect(await directory!.resolve('reports')).toEqual(['http://127.0.0.1:8001/v2/reports']);
+    expect(urls(await directory!.resolve('reports'))).toEqual(['http://127.0.0.1:8001/v2/reports']);
   });
 
   it('returns undefined when neither variable is set', () => {

@@ -1,12 +1,13 @@
+import { loadDefaults } from '../../src/config';
 import { MemoryLogger } from '../../src/observability/logger';
-import { DirectoryUnavailableError, InvalidAddressError } from '../../src/errors';
+import { DirectoryUnavailableError, InvalidAddressError, UnauthorizedError } from '../../src/errors';
 import { HttpDirectory, startDirectoryServer, type DirectoryServer, type HttpDirectoryOptions } from '../../src/directory';
-import { manualClock, send, startScriptedServer, type ScriptedServer } from './scripted-server';
+import { manualClock, rejectionOf, send, startScriptedServer, urls, type ScriptedServer } from '../support/helpers';
 
 const REPORTS = 'http://127.0.0.1:8001/v2/reports';
 const IMAGES = ['http://127.0.0.1:8002/v2/images', 'http://127.0.0.1:8003/v2/images'];
 /** Small retry delays so failure paths stay fast. */
-const QUICK: HttpDirectoryOptions = { retryDelayMs: 1, retryBackoffLimitMs: 5, errorBackoffMs: 1_000, env: {} };
+const QUICK: HttpDirectoryOptions = { retryDelayMs: 1, retryBackoffLimitMs: 5, errorBackoffMs: 1_000 };
 
 async function invalidAddress(promise: Promise<unknown>): Promise<InvalidAddressError> {
   try {
@@ -47,9 +48,9 @@ describe('HttpDirectory', () => {
     it('resolves string and array entries and returns [] for an endpoint the directory does not list', async () => {
       const server = track(await startDirectoryServer({ endpoints: { reports: REPORTS, images: IMAGES } }));
       const directory = directoryFor(server.url);
-      expect(await directory.resolve('reports')).toEqual([REPORTS]);
-      expect(await directory.resolve('images')).toEqual(IMAGES);
-      expect(await directory.resolve('unknown')).toEqual([]);
+      expect(urls(await directory.resolve('reports'))).toEqual([REPORTS]);
+      expect(urls(await directory.resolve('images'))).toEqual(IMAGES);
+      expect(urls(await directory.resolve('unknown'))).toEqual([]);
       expect(server.requestCount).toBe(1);
     });
 
@@ -57,27 +58,30 @@ describe('HttpDirectory', () => {
       const server = track(await startDirectoryServer({ endpoints: { images: IMAGES } }));
       const directory = directoryFor(server.url);
       (await directory.resolve('images')).length = 0;
-      expect(await directory.resolve('images')).toEqual(IMAGES);
+      expect(urls(await directory.resolve('images'))).toEqual(IMAGES);
     });
 
     it('sends the API key as a Bearer header and reads a protected directory', async () => {
       const server = track(await startDirectoryServer({ apiKey: 'dir-key-42', endpoints: { reports: REPORTS } }));
-      expect(await directoryFor(server.url, { apiKey: 'dir-key-42' }).resolve('reports')).toEqual([REPORTS]);
+      expect(urls(await directoryFor(server.url, { apiKey: 'dir-key-42' }).resolve('reports'))).toEqual([REPORTS]);
     });
 
-    it('reports a refused key as HTTP 401 without retrying and without quoting the key', async () => {
+    it('reports a refused key as UnauthorizedError naming the directory and the key variable, without retrying or quoting the key', async () => {
       const server = track(await startDirectoryServer({ apiKey: 'dir-key-42', endpoints: { reports: REPORTS } }));
-      const error = await rejection(directoryFor(server.url, { apiKey: 'wrong-key-99' }).resolve('reports'));
+      const error = await rejectionOf(directoryFor(server.url, { apiKey: 'wrong-key-99' }).resolve('reports'));
+      expect(error).toBeInstanceOf(UnauthorizedError);
+      expect(error.message).toContain(`the directory at "${server.url}/"`);
       expect(error.message).toContain('HTTP 401');
+      expect(error.message).toContain('RUNPOD_API_KEY');
       expect(error.message).not.toContain('wrong-key-99');
-      expect(JSON.stringify(error.cause, Object.getOwnPropertyNames(error.cause as object))).not.toContain('wrong-key-99');
       expect(server.requestCount).toBe(1);
     });
 
-    it('accepts origins for endpoints marked load-balancer', async () => {
+    it('reads an entry as the type the caller asks for: an origin for a load-balancer endpoint', async () => {
       const server = track(await startDirectoryServer({ endpoints: { search: 'http://127.0.0.1:5000' } }));
-      const directory = directoryFor(server.url, { endpointTypes: { search: 'load-balancer' } });
-      expect(await directory.resolve('search')).toEqual(['http://127.0.0.1:5000']);
+      const directory = directoryFor(server.url);
+      expect(urls(await directory.resolve('search', 'load-balancer'))).toEqual(['http://127.0.0.1:5000']);
+      await expect(directory.resolve('search', 'queue')).rejects.toThrow(/no endpoint id/);
     });
   });
 
@@ -85,7 +89,7 @@ describe('HttpDirectory', () => {
     it('makes exactly one request for 1000 concurrent resolve() calls on a cold cache', async () => {
       const server = track(await startDirectoryServer({ endpoints: { reports: REPORTS } }));
       const directory = directoryFor(server.url);
-      const results = await Promise.all(Array.from({ length: 1000 }, () => directory.resolve('reports')));
+      const results = await Promise.all(Array.from({ length: 1000 }, async () => urls(await directory.resolve('reports'))));
       expect(results.every((r) => r.length === 1 && r[0] === REPORTS)).toBe(true);
       expect(server.requestCount).toBe(1);
       expect(directory.requestCount).toBe(1);
@@ -102,7 +106,7 @@ describe('HttpDirectory', () => {
 
       server.set('reports', 'http://127.0.0.1:9001/v2/reports');
       clock.advance(1);
-      const results = await Promise.all(Array.from({ length: 100 }, () => directory.resolve('reports')));
+      const results = await Promise.all(Array.from({ length: 100 }, async () => urls(await directory.resolve('reports'))));
       expect(results.every((r) => r[0] === 'http://127.0.0.1:9001/v2/reports')).toBe(true);
       expect(server.requestCount).toBe(2);
     });
@@ -114,7 +118,7 @@ describe('HttpDirectory', () => {
       server.set('reports', 'http://127.0.0.1:9001/v2/reports');
       await Promise.all(Array.from({ length: 20 }, () => directory.refresh()));
       expect(server.requestCount).toBe(2);
-      expect(await directory.resolve('reports')).toEqual(['http://127.0.0.1:9001/v2/reports']);
+      expect(urls(await directory.resolve('reports'))).toEqual(['http://127.0.0.1:9001/v2/reports']);
       expect(server.requestCount).toBe(2);
     });
   });
@@ -126,7 +130,7 @@ describe('HttpDirectory', () => {
           n === 1 ? send(res, 503, { error: 'busy' }, { 'retry-after': '0' }) : send(res, 200, { resources_endpoints: { reports: REPORTS } }),
         ),
       );
-      expect(await directoryFor(server.url).resolve('reports')).toEqual([REPORTS]);
+      expect(urls(await directoryFor(server.url).resolve('reports'))).toEqual([REPORTS]);
       expect(server.count).toBe(2);
     });
 
@@ -170,18 +174,18 @@ describe('HttpDirectory', () => {
       const clock = manualClock();
       const logger = new MemoryLogger();
       const directory = directoryFor(server.url, { ttlMs: 10_000, errorBackoffMs: 1_000, attempts: 2, now: clock.now, logger });
-      expect(await directory.resolve('reports')).toEqual([REPORTS]);
+      expect(urls(await directory.resolve('reports'))).toEqual([REPORTS]);
 
       server.respond((_req, res) => send(res, 500, { error: 'down' }));
       clock.advance(10_000);
-      expect(await directory.resolve('reports')).toEqual([REPORTS]); // waited for the failed refresh, got stale
+      expect(urls(await directory.resolve('reports'))).toEqual([REPORTS]); // waited for the failed refresh, got stale
       expect(server.count).toBe(3);
-      expect(await directory.resolve('reports')).toEqual([REPORTS]); // inside the backoff: no request
+      expect(urls(await directory.resolve('reports'))).toEqual([REPORTS]); // inside the backoff: no request
       expect(server.count).toBe(3);
 
       for (let i = 0; i < 3; i += 1) {
         clock.advance(1_000);
-        expect(await directory.resolve('reports')).toEqual([REPORTS]); // stale at once, refresh in background
+        expect(urls(await directory.resolve('reports'))).toEqual([REPORTS]); // stale at once, refresh in background
         await directory.refresh().catch(() => undefined); // joins that background refresh
       }
       expect(server.count).toBe(9);
@@ -194,7 +198,7 @@ describe('HttpDirectory', () => {
       clock.advance(1_000);
       await directory.resolve('reports');
       await directory.refresh();
-      expect(await directory.resolve('reports')).toEqual(['http://127.0.0.1:9001/v2/reports']);
+      expect(urls(await directory.resolve('reports'))).toEqual(['http://127.0.0.1:9001/v2/reports']);
       expect(logger.records.filter((r) => r.level === 'info' && r.message.includes('answers again'))).toHaveLength(1);
 
       // A second outage warns again, once.
@@ -211,9 +215,9 @@ describe('HttpDirectory', () => {
       await directory.resolve('reports');
       await server.close();
       clock.advance(1_000);
-      expect(await directory.resolve('reports')).toEqual([REPORTS]);
+      expect(urls(await directory.resolve('reports'))).toEqual([REPORTS]);
       await expect(directory.refresh()).rejects.toThrow(DirectoryUnavailableError);
-      expect(await directory.resolve('reports')).toEqual([REPORTS]);
+      expect(urls(await directory.resolve('reports'))).toEqual([REPORTS]);
     });
   });
 
@@ -252,7 +256,7 @@ describe('HttpDirectory', () => {
       expect(error.message).toContain('endpoint "reports"');
       expect(error.message).toContain(problem);
       expect(error.message).toContain(server.url);
-      expect(await directory.resolve('images')).toEqual(IMAGES);
+      expect(urls(await directory.resolve('images'))).toEqual(IMAGES);
     });
 
     it('never quotes the password of an entry with credentials', async () => {
@@ -268,16 +272,16 @@ describe('HttpDirectory', () => {
       await directory.resolve('reports');
       server.respond((_req, res) => send(res, 200, 'not json'));
       await expect(directory.refresh()).rejects.toThrow(/not JSON/);
-      expect(await directory.resolve('reports')).toEqual([REPORTS]);
+      expect(urls(await directory.resolve('reports'))).toEqual([REPORTS]);
     });
   });
 
   describe('configuration', () => {
     it('refuses a directory URL with another scheme or with credentials, without quoting the password', () => {
-      expect(() => new HttpDirectory('ftp://127.0.0.1/dir', { env: {} })).toThrow(/scheme "ftp:"/);
+      expect(() => new HttpDirectory('ftp://127.0.0.1/dir')).toThrow(/scheme "ftp:"/);
       let message = '';
       try {
-        new HttpDirectory('http://admin:t0ps3cret@127.0.0.1:7070/', { env: {} });
+        new HttpDirectory('http://admin:t0ps3cret@127.0.0.1:7070/');
       } catch (error) {
         expect(error).toBeInstanceOf(InvalidAddressError);
         message = (error as Error).message;
@@ -287,13 +291,13 @@ describe('HttpDirectory', () => {
     });
 
     it('refuses out-of-range options', () => {
-      expect(() => new HttpDirectory('http://127.0.0.1:1/', { attempts: 0, env: {} })).toThrow(/attempts/);
-      expect(() => new HttpDirectory('http://127.0.0.1:1/', { timeoutMs: 1.5, env: {} })).toThrow(/timeoutMs/);
+      expect(() => new HttpDirectory('http://127.0.0.1:1/', { attempts: 0 })).toThrow(/attempts/);
+      expect(() => new HttpDirectory('http://127.0.0.1:1/', { timeoutMs: 1.5 })).toThrow(/timeoutMs/);
     });
 
     it('takes attempts from SWITCHYARD_DIRECTORY_ATTEMPTS when the option is not given', async () => {
       const server = track(await startScriptedServer((_req, res) => send(res, 502, {})));
-      const directory = directoryFor(server.url, { env: { SWITCHYARD_DIRECTORY_ATTEMPTS: '2' } });
+      const directory = directoryFor(server.url, { defaults: loadDefaults({ SWITCHYARD_DIRECTORY_ATTEMPTS: '2' }) });
       await rejection(directory.resolve('reports'));
       expect(server.count).toBe(2);
     });

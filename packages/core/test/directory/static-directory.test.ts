@@ -1,3 +1,4 @@
+import { urls } from '../support/helpers';
 import { DirectoryUnavailableError, InvalidAddressError } from '../../src/errors';
 import { StaticDirectory } from '../../src/directory';
 
@@ -7,52 +8,57 @@ describe('StaticDirectory', () => {
       reports: 'http://127.0.0.1:8001/v2/reports/',
       images: ['http://127.0.0.1:8002/v2/images', 'http://127.0.0.1:8003/v2/images'],
     });
-    expect(await directory.resolve('reports')).toEqual(['http://127.0.0.1:8001/v2/reports']);
-    expect(await directory.resolve('images')).toEqual(['http://127.0.0.1:8002/v2/images', 'http://127.0.0.1:8003/v2/images']);
+    expect(urls(await directory.resolve('reports'))).toEqual(['http://127.0.0.1:8001/v2/reports']);
+    expect(urls(await directory.resolve('images'))).toEqual(['http://127.0.0.1:8002/v2/images', 'http://127.0.0.1:8003/v2/images']);
   });
 
   it('returns [] for an endpoint it does not know', async () => {
-    expect(await new StaticDirectory({}).resolve('missing')).toEqual([]);
+    expect(urls(await new StaticDirectory({}).resolve('missing'))).toEqual([]);
   });
 
   it('returns a copy that callers may change without affecting the directory', async () => {
     const directory = new StaticDirectory({ reports: 'http://127.0.0.1:8001/v2/reports' });
-    (await directory.resolve('reports')).push('http://evil.example/v2/x');
-    expect(await directory.resolve('reports')).toEqual(['http://127.0.0.1:8001/v2/reports']);
+    (await directory.resolve('reports')).length = 0;
+    expect(urls(await directory.resolve('reports'))).toEqual(['http://127.0.0.1:8001/v2/reports']);
   });
 
   it('updates with set() and remove(), and refresh() changes nothing', async () => {
     const directory = new StaticDirectory();
     directory.set('reports', 'http://127.0.0.1:8001/v2/reports');
     await directory.refresh();
-    expect(await directory.resolve('reports')).toEqual(['http://127.0.0.1:8001/v2/reports']);
+    expect(urls(await directory.resolve('reports'))).toEqual(['http://127.0.0.1:8001/v2/reports']);
     directory.set('reports', ['http://127.0.0.1:8002/v2/reports']);
-    expect(await directory.resolve('reports')).toEqual(['http://127.0.0.1:8002/v2/reports']);
+    expect(urls(await directory.resolve('reports'))).toEqual(['http://127.0.0.1:8002/v2/reports']);
     directory.remove('reports');
-    expect(await directory.resolve('reports')).toEqual([]);
+    expect(urls(await directory.resolve('reports'))).toEqual([]);
   });
 
   it('refuses a malformed address at construction, naming the endpoint', () => {
     expect(() => new StaticDirectory({ reports: 'ftp://h/v2/reports' })).toThrow(/endpoint "reports".*scheme "ftp:"/);
-    expect(() => new StaticDirectory({ reports: 'http://127.0.0.1:8001' })).toThrow(/endpoint "reports".*no endpoint id/);
+  });
+
+  it('reads an entry as a queue endpoint unless asked for a load-balancer one', async () => {
+    const directory = new StaticDirectory({ reports: 'http://127.0.0.1:8001' });
+    await expect(directory.resolve('reports')).rejects.toThrow(/endpoint "reports".*no endpoint id/);
+    expect(urls(await directory.resolve('reports', 'load-balancer'))).toEqual(['http://127.0.0.1:8001']);
   });
 
   it('accepts origins for endpoints marked load-balancer', async () => {
-    const directory = new StaticDirectory({ search: 'https://abc.api.runpod.ai/' }, { endpointTypes: { search: 'load-balancer' } });
-    expect(await directory.resolve('search')).toEqual(['https://abc.api.runpod.ai']);
+    const directory = new StaticDirectory({ search: 'https://abc.api.runpod.ai/' });
+    expect(urls(await directory.resolve('search', 'load-balancer'))).toEqual(['https://abc.api.runpod.ai']);
   });
 
   describe('fromEnv', () => {
     it('reads a bare map from SWITCHYARD_DIRECTORY', async () => {
       const env = { SWITCHYARD_DIRECTORY: '{"reports": "http://127.0.0.1:8001/v2/reports", "images": ["http://127.0.0.1:8002/v2/images"]}' };
       const directory = StaticDirectory.fromEnv(undefined, env);
-      expect(await directory.resolve('reports')).toEqual(['http://127.0.0.1:8001/v2/reports']);
-      expect(await directory.resolve('images')).toEqual(['http://127.0.0.1:8002/v2/images']);
+      expect(urls(await directory.resolve('reports'))).toEqual(['http://127.0.0.1:8001/v2/reports']);
+      expect(urls(await directory.resolve('images'))).toEqual(['http://127.0.0.1:8002/v2/images']);
     });
 
     it('reads the directory envelope {"resources_endpoints": {...}} from a named variable', async () => {
       const env = { MY_DIR: JSON.stringify({ resources_endpoints: { reports: ['http://127.0.0.1:8001/v2/reports'] } }) };
-      expect(await StaticDirectory.fromEnv('MY_DIR', env).resolve('reports')).toEqual(['http://127.0.0.1:8001/v2/reports']);
+      expect(urls(await StaticDirectory.fromEnv('MY_DIR', env).resolve('reports'))).toEqual(['http://127.0.0.1:8001/v2/reports']);
     });
 
     it('refuses JSON that does not parse, naming the variable', () => {

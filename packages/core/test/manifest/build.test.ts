@@ -11,7 +11,7 @@ function declareApp() {
   @Endpoint({ name: 'storage', resources: { cpu: 'cpu3c', env: { ZONE: 'eu', BUCKET: 'images' } } })
   class Storage {
     @Remote()
-    put(key: string, data: Uint8Array): number {
+    async put(key: string, data: Uint8Array): Promise<number> {
       return key.length + data.length;
     }
   }
@@ -19,11 +19,11 @@ function declareApp() {
   @Endpoint({ name: 'image-processor', resources: { gpu: ['AMPERE_16', 'ADA_24'], workersMin: 0, workersMax: 2 } })
   class ImageProcessor {
     @Remote({ idempotent: true, retries: 2 })
-    thumbnail(image: Uint8Array): Uint8Array {
+    async thumbnail(image: Uint8Array): Promise<Uint8Array> {
       return image;
     }
     @Remote({ timeoutMs: 30_000 })
-    resize(image: Uint8Array, width: number): Uint8Array {
+    async resize(image: Uint8Array, width: number): Promise<Uint8Array> {
       return image.subarray(0, width);
     }
   }
@@ -40,7 +40,7 @@ function declareApp() {
       readonly uploader: Uploader,
     ) {}
     @Remote({ fallback: 'local' })
-    run(key: string): string {
+    async run(key: string): Promise<string> {
       return key;
     }
   }
@@ -158,7 +158,7 @@ describe('buildManifest', () => {
     class Plain {}
 
     expect(() => buildManifest([Plain])).toThrow(
-      new ManifestError('<build>', '', 'class Plain is not decorated with @Endpoint; decorate it or leave it out of the list passed to buildManifest.'),
+      new ManifestError({ file: '<build>', problem: 'class Plain is not decorated with @Endpoint; decorate it or leave it out of the list passed to buildManifest.' }),
     );
   });
 
@@ -192,9 +192,9 @@ describe('buildManifest', () => {
     @Endpoint({ name: 'odd' })
     class Odd {
       @Remote()
-      _hidden(): void {}
+      async _hidden(): Promise<void> {}
       @Remote()
-      'with.dot'(): void {}
+      async 'with.dot'(): Promise<void> {}
     }
     void Odd;
 

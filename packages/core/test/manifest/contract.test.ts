@@ -11,11 +11,11 @@ function declareImageProcessor() {
   @Endpoint({ name: 'image-processor' })
   class ImageProcessor {
     @Remote()
-    resize(image: Uint8Array, width: number): Uint8Array {
+    async resize(image: Uint8Array, width: number): Promise<Uint8Array> {
       return image.subarray(0, width);
     }
     @Remote({ timeoutMs: 5_000 })
-    thumbnail(image: Uint8Array): Uint8Array {
+    async thumbnail(image: Uint8Array): Promise<Uint8Array> {
       return image;
     }
   }

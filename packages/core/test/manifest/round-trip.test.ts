@@ -10,7 +10,7 @@ function declareApp(): void {
   @Endpoint({ name: 'storage', resources: { cpu: 'cpu3c', env: { BUCKET: 'images' } } })
   class Storage {
     @Remote({ idempotent: true, retries: 3, timeoutMs: 2_000 })
-    put(key: string, data: Uint8Array): number {
+    async put(key: string, data: Uint8Array): Promise<number> {
       return key.length + data.length;
     }
   }
@@ -19,11 +19,11 @@ function declareApp(): void {
   class Workflow {
     constructor(readonly storage: Storage) {}
     @Remote({ fallback: 'local' })
-    run(key: string): string {
+    async run(key: string): Promise<string> {
       return key;
     }
     @Remote({ name: 'status' })
-    describe(): string {
+    async describe(): Promise<string> {
       return 'ok';
     }
   }

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Endpoint, Remote } from '@switchyard/decorators';
 import {
   createRuntime,
+  errorToFailure,
   MemoryLogger,
+  rebuildError,
   PayloadTooLargeError,
   SerializationError,
   Serializer,
@@ -10,6 +12,7 @@ import {
   StaticDirectory,
   type Runtime,
 } from '@switchyard/core';
+import { startScriptedServer } from '../support/helpers';
 
 class Money {
   constructor(
@@ -93,7 +96,7 @@ describe('Serializer', () => {
   });
 
   it('rebuilds a registered error class so instanceof works, with its fields', () => {
-    const decoded = serializer.decodeError(serializer.encodeError(new LedgerError('overdrawn', 'acc-1')));
+    const decoded = rebuildError(errorToFailure(new LedgerError('overdrawn', 'acc-1')), serializer.lookupError);
     expect(decoded).toBeInstanceOf(LedgerError);
     expect((decoded as LedgerError).account).toBe('acc-1');
     expect(decoded.message).toBe('overdrawn');
@@ -180,18 +183,16 @@ describe('serialization across a real worker', () => {
 
   it('refuses an oversized payload before any request is made', async () => {
     let requests = 0;
-    const counting: typeof fetch = (input, init) => {
+    const counter = await startScriptedServer((_req, res) => {
       requests++;
-      return fetch(input, init);
-    };
-    const { RunpodExecutor } = await import('@switchyard/core');
+      res.writeHead(500).end();
+    });
     const guarded = createRuntime({
       apiKey: KEY,
       env: {},
       serializer,
       logger: new MemoryLogger(),
-      directory: new StaticDirectory({ 'ser-echo': `${worker.url}/v2/ser-echo` }),
-      executor: new RunpodExecutor({ apiKey: KEY, fetch: counting }),
+      directory: new StaticDirectory({ 'ser-echo': `${counter.url}v2/ser-echo` }),
     });
     try {
       const error = await guarded.get(Echo).size(new Uint8Array(16 * 1024 * 1024)).catch((e: unknown) => e);
@@ -200,6 +201,7 @@ describe('serialization across a real worker', () => {
       expect(requests).toBe(0);
     } finally {
       await guarded.close();
+      await counter.close();
     }
   });
 });

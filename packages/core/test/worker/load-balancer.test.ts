@@ -1,16 +1,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Endpoint, Remote, type Constructor } from '@switchyard/decorators';
-import { ContractMismatchError, DeadlineExceededError, RemoteExecutionError, RouteNotFoundError, UnauthorizedError } from '../../src/errors';
-import { LoadBalancerExecutor } from '../../src/executor';
+import { Endpoint, Remote } from '@switchyard/decorators';
+import { BearerAuth } from '../../src/http';
 import { MemoryLogger } from '../../src/observability/logger';
+import { createRuntime } from '../../src/router/runtime';
 import { defaultSerializer } from '../../src/serialization/serializer';
-import type { Invocation } from '../../src/serialization/wire';
-import { BearerAuth } from '../../src/worker/bearer-auth';
 import { Dispatcher } from '../../src/worker/dispatcher';
 import { LoadBalancerApi } from '../../src/worker/load-balancer-api';
 import { serve, type WorkerServer } from '../../src/worker/serve';
-import { TEST_KEY, eventually, invocation, request } from './worker-test-kit';
+import { TEST_KEY, eventually, invocation, request } from '../support/helpers';
 
 const lbProbe = { aborted: 0, started: 0 };
 
@@ -73,7 +71,7 @@ describe("serve() in load-balancer mode (POST /execute)", () => {
     ['an endpoint it does not host', () => ({ ...invocation(LbCalc, 'multiply', [1, 2]), endpoint: 'lb-other' }), 404, 'RouteNotFoundError'],
     ['a contract mismatch', () => invocation(LbCalc, 'multiply', [1, 2], { contract: '0123456789abcdef' }), 409, 'ContractMismatchError'],
     ['a deadline that passed', () => invocation(LbCalc, 'multiply', [1, 2], { deadline: Date.now() - 1000 }), 504, 'DeadlineExceededError'],
-    ['a wrong argument count', () => invocation(LbCalc, 'multiply', [1]), 400, 'InvalidRequestError'],
+    ['too many arguments', () => invocation(LbCalc, 'multiply', [1, 2, 3]), 400, 'InvalidRequestError'],
     ['a body that is not an invocation', () => [1, 2, 3], 400, 'InvalidRequestError'],
     ['a method that throws', () => invocation(LbCalc, 'divide', [1, 0]), 500, 'RangeError'],
   ])('replies to %s with its status and {sy:1, error: WireFailure}', async (_label, body, status, name) => {
@@ -124,46 +122,6 @@ describe("serve() in load-balancer mode (POST /execute)", () => {
     await expect(pending).rejects.toThrow();
     await eventually(async () => (lbProbe.aborted === 1 ? true : undefined));
   });
-
-  describe('through the caller-side LoadBalancerExecutor', () => {
-    const executor = new LoadBalancerExecutor({ apiKey: TEST_KEY, breaker: false, logger: new MemoryLogger() });
-    const call = (inv: Invocation, apiKey?: string) =>
-      (apiKey ? new LoadBalancerExecutor({ apiKey, breaker: false, logger: new MemoryLogger() }) : executor).execute({
-        endpoint: inv.endpoint,
-        method: inv.method,
-        address: worker.url,
-        invocation: inv,
-        deadline: inv.deadline,
-        idempotent: false,
-        retries: 0,
-      });
-
-    it('returns the WireOutput of a successful call', async () => {
-      const output = await call(invocation(LbCalc, 'multiply', [3, 5]));
-      expect(defaultSerializer.decode(output.result)).toBe(15);
-    });
-
-    it.each<[string, () => Invocation, Constructor]>([
-      ['RouteNotFoundError', () => invocation(LbCalc, 'subtract', [1, 2]), RouteNotFoundError],
-      ['ContractMismatchError', () => invocation(LbCalc, 'multiply', [1, 2], { contract: 'ffffffffffffffff' }), ContractMismatchError],
-      ['DeadlineExceededError', () => invocation(LbCalc, 'multiply', [1, 2], { deadline: Date.now() - 1 }), DeadlineExceededError],
-    ])('throws %s for the matching worker reply', async (_name, inv, cls) => {
-      const i = inv();
-      // An expired deadline is refused by the executor itself before sending; either way it is typed.
-      await expect(call(i)).rejects.toBeInstanceOf(cls);
-    });
-
-    it('throws UnauthorizedError for a wrong key', async () => {
-      await expect(call(invocation(LbCalc, 'multiply', [1, 2]), 'another-key')).rejects.toBeInstanceOf(UnauthorizedError);
-    });
-
-    it("throws RemoteExecutionError carrying the method's own error name and message", async () => {
-      const error = (await call(invocation(LbCalc, 'divide', [1, 0])).catch((e: unknown) => e)) as RemoteExecutionError;
-      expect(error).toBeInstanceOf(RemoteExecutionError);
-      expect(error.remote).toMatchObject({ name: 'RangeError', message: 'division by zero', endpoint: 'lb-calc', method: 'divide' });
-      expect(error.message).toContain('division by zero');
-    });
-  });
 });
 
 describe('serve() in load-balancer mode: ports and health settings', () => {
@@ -200,11 +158,15 @@ describe('serve() in load-balancer mode: ports and health settings', () => {
 
 describe('LoadBalancerApi health check', () => {
   it('answers 204 while starting, 200 when ready and 503 while stopping', async () => {
-    const runtime = { hosts: () => true, instanceOf: () => new LbCalc(), serializer: defaultSerializer, logger: new MemoryLogger() };
+    const runtime = createRuntime({ endpoint: 'lb-calc', env: {}, logger: new MemoryLogger() });
+    const logger = new MemoryLogger();
     const api = new LoadBalancerApi({
-      dispatcher: new Dispatcher({ runtime: runtime as never, endpoints: [LbCalc] }),
+      dispatcher: new Dispatcher({ runtime, endpoints: [LbCalc] }),
       auth: new BearerAuth(TEST_KEY),
       servesHealth: true,
+      healthPath: '/ping',
+      maxBodyBytes: 1024,
+      logger,
     });
     const server = createServer((req, res) => void api.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

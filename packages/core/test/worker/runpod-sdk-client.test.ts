@@ -3,7 +3,7 @@ import { Endpoint, Remote } from '@switchyard/decorators';
 import { MemoryLogger } from '../../src/observability/logger';
 import { defaultSerializer } from '../../src/serialization/serializer';
 import { serve, type WorkerServer } from '../../src/worker/serve';
-import { TEST_KEY, eventually, gate, invocation, type Gate } from './worker-test-kit';
+import { TEST_KEY, eventually, gate, invocation, type Gate } from '../support/helpers';
 
 const sdkProbe = { gate: undefined as Gate<string> | undefined, aborted: false };
 

@@ -5,7 +5,8 @@ import { SwitchyardError } from '../../src/errors';
 import { MemoryLogger } from '../../src/observability/logger';
 import { createRuntime } from '../../src/router/runtime';
 import type { Runtime } from '../../src/router/runtime-types';
-import { parseFailure, WIRE_VERSION, type Invocation, type WireOutput } from '../../src/serialization/wire';
+import { parseFailure } from '../../src/serialization/failure';
+import { WIRE_VERSION, type Invocation, type WireOutput } from '../../src/serialization/wire';
 import { Dispatcher } from '../../src/worker/dispatcher';
 import { startRunpodWorker, type RunpodWorkerHandle, type RunpodWorkerOptions } from '../../src/worker/runpod-worker';
 import { RunpodJobService } from '../support/runpod-job-service';
@@ -479,9 +480,11 @@ describe('startRunpodWorker: configuration and secrets', () => {
 
   it('refuses a malformed RUNPOD_PING_INTERVAL or concurrency, naming it', async () => {
     await expect(startRunpodWorker({ dispatcher, env: service.env({ RUNPOD_PING_INTERVAL: 'soon' }), handleSignals: false })).rejects.toThrow(
-      /RUNPOD_PING_INTERVAL="soon" is not a positive whole number/,
+      'RUNPOD_PING_INTERVAL must be a whole number from 1 to 2147483647, got "soon".',
     );
-    await expect(startRunpodWorker({ dispatcher, env: service.env(), concurrency: 0, handleSignals: false })).rejects.toThrow(/concurrency=0/);
+    await expect(startRunpodWorker({ dispatcher, env: service.env(), concurrency: 0, handleSignals: false })).rejects.toThrow(
+      'startRunpodWorker option concurrency must be a whole number from 1 to 10000, got 0.',
+    );
   });
 
   it('sends every request through the fetch it is given', async () => {

@@ -4,7 +4,7 @@ import { Endpoint, Remote } from '@switchyard/decorators';
 import { MemoryLogger } from '../../src/observability/logger';
 import { defaultSerializer } from '../../src/serialization/serializer';
 import { serve, type WorkerServer } from '../../src/worker/serve';
-import { TEST_KEY, invocation, request } from './worker-test-kit';
+import { TEST_KEY, invocation, request } from '../support/helpers';
 
 @Endpoint({ name: 'fuzz-target' })
 class FuzzTarget {

@@ -1,9 +1,9 @@
 import { Endpoint, Remote } from '@switchyard/decorators';
 import { MemoryLogger } from '../../src/observability/logger';
 import { defaultSerializer } from '../../src/serialization/serializer';
-import type { WireFailure } from '../../src/serialization/wire';
+import type { WireFailure } from '../../src/errors';
 import { serve, type WorkerServer } from '../../src/worker/serve';
-import { TEST_KEY, eventually, gate, invocation, request, type Gate } from './worker-test-kit';
+import { TEST_KEY, eventually, gate, invocation, request, type Gate } from '../support/helpers';
 
 /** What the hosted methods did, so tests can see what ran and what was aborted. */
 const probe = {

@@ -7,7 +7,7 @@ import { createRuntime } from '../../src/router/runtime';
 import { defaultSerializer } from '../../src/serialization/serializer';
 import { serve } from '../../src/worker/serve';
 import { RunpodJobService } from '../support/runpod-job-service';
-import { TEST_KEY, invocation, request } from './worker-test-kit';
+import { TEST_KEY, invocation, request } from '../support/helpers';
 
 class SignupDto {
   @IsEmail() email!: string;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { listEndpoints } from '@switchyard/decorators';
-import { ManifestError, SwitchyardError } from '../../errors';
+import { ConfigurationError, ManifestError } from '../../errors';
 import { buildManifest, writeManifest, type Manifest } from '../../manifest';
 import { BUILD_SOURCE } from '../../manifest/build';
 import { loadEntryModule } from '../entry-module';
@@ -39,14 +39,14 @@ export function register(program: Command, io: CliIo): void {
 export function runBuild(options: BuildCommandOptions, io: CliIo): void {
   const entry = loadEntryModule(options.entry, io.cwd);
   if (listEndpoints().length === 0) {
-    throw new ManifestError(entry, '', 'declares no @Endpoint classes. Import your endpoint classes from the entry module.');
+    throw new ManifestError({ file: entry, problem: 'declares no @Endpoint classes. Import your endpoint classes from the entry module.' });
   }
   let manifest: Manifest;
   try {
     manifest = buildManifest(undefined, { project: options.project ?? defaultProject(io.cwd), now: buildTime(io.env) });
   } catch (error) {
     // Name the entry module instead of the anonymous build source, so the user knows where to look.
-    if (error instanceof ManifestError && error.file === BUILD_SOURCE) throw new ManifestError(entry, error.path, error.problem, { cause: error });
+    if (error instanceof ManifestError && error.file === BUILD_SOURCE) throw new ManifestError({ file: entry, path: error.path, problem: error.problem, cause: error });
     throw error;
   }
   const out = resolve(io.cwd, options.out);
@@ -83,7 +83,7 @@ function buildTime(env: NodeJS.ProcessEnv): Date | undefined {
   const raw = env.SOURCE_DATE_EPOCH;
   if (raw === undefined || raw === '') return undefined;
   if (!/^\d+$/.test(raw)) {
-    throw new SwitchyardError(`SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got ${JSON.stringify(raw)}. Fix or unset it.`);
+    throw new ConfigurationError(`SOURCE_DATE_EPOCH must be a whole number of seconds since 1970, got ${JSON.stringify(raw)}. Fix or unset it.`, { option: 'SOURCE_DATE_EPOCH' });
   }
   return new Date(Number(raw) * 1000);
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { InvalidRequestError, SwitchyardError } from '../../errors';
+import { ConfigurationError, SwitchyardError } from '../../errors';
 import { createRuntime } from '../../router/runtime';
 import { loadEntryModule } from '../entry-module';
 import type { CliIo } from '../io';
@@ -33,15 +33,15 @@ export function register(program: Command, io: CliIo): void {
 async function runCall(target: string, options: CallCommandOptions, io: CliIo): Promise<void> {
   const dot = target.indexOf('.');
   if (dot <= 0 || dot === target.length - 1) {
-    throw new InvalidRequestError(`"${target}" is not <endpoint>.<method>; e.g. switchyard call image-processor.histogram --args '[...]'.`);
+    throw new ConfigurationError(`"${target}" is not <endpoint>.<method>; e.g. switchyard call image-processor.histogram --args '[...]'.`, { option: '<target>' });
   }
   let args: unknown;
   try {
     args = JSON.parse(options.args);
   } catch {
-    throw new InvalidRequestError(`--args is not valid JSON. Pass a JSON array, e.g. --args '["order-1", 3]'.`);
+    throw new ConfigurationError(`--args is not valid JSON. Pass a JSON array, e.g. --args '["order-1", 3]'.`, { option: '--args' });
   }
-  if (!Array.isArray(args)) throw new InvalidRequestError('--args must be a JSON array of arguments, e.g. --args \'["a", 1]\'.');
+  if (!Array.isArray(args)) throw new ConfigurationError('--args must be a JSON array of arguments, e.g. --args \'["a", 1]\'.', { option: '--args' });
   if (options.entry) loadEntryModule(options.entry, io.cwd);
   const runtime = createRuntime({ manifest: options.manifest, env: io.env });
   try {

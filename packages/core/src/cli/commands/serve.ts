@@ -1,6 +1,6 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { listEndpoints } from '@switchyard/decorators';
-import { RouteNotFoundError } from '../../errors';
+import { ConfigurationError } from '../../errors';
 import { createRuntime } from '../../router/runtime';
 import { serve } from '../../worker';
 import { READY_MARKER } from '../dev-cluster';
@@ -49,9 +49,9 @@ async function runServe(options: ServeCommandOptions, io: CliIo): Promise<void> 
   loadEntryModule(options.entry, io.cwd);
   const metadata = listEndpoints().find((e) => e.name === options.endpoint);
   if (!metadata) {
-    throw new RouteNotFoundError(
+    throw new ConfigurationError(
       `The entry module declares no endpoint "${options.endpoint}". Declared: ${listEndpoints().map((e) => e.name).join(', ') || 'none'}.`,
-      options.endpoint,
+      { option: '--endpoint', endpoint: options.endpoint },
     );
   }
   const runtime = createRuntime({ endpoint: metadata.name, env: io.env });

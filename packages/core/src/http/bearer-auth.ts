@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { SwitchyardError } from '../errors';
-import { HttpRefusal } from './http-io';
+import { ConfigurationError } from '../errors';
+import { HttpRefusal } from './json-io';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -15,10 +15,17 @@ function digest(value: string): Buffer {
 export class BearerAuth {
   private readonly expected: Buffer;
 
-  constructor(apiKey: string) {
-    if (apiKey.length === 0) {
-      throw new SwitchyardError('The worker API key is empty. Set RUNPOD_API_KEY or pass apiKey to serve().');
-    }
+  /**
+   * @param apiKey the key requests must carry
+   * @param options `fix` says how to provide the key in the messages (default: the worker's
+   *   RUNPOD_API_KEY / serve({ apiKey })); `rawKey` accepts the key without `Bearer` (default true,
+   *   as RunPod's docs show both forms)
+   */
+  constructor(
+    apiKey: string,
+    private readonly options: { fix?: string; rawKey?: boolean } = {},
+  ) {
+    if (apiKey.length === 0) throw new ConfigurationError('The API key is empty. Set RUNPOD_API_KEY or pass apiKey.', { option: 'apiKey' });
     this.expected = digest(apiKey);
   }
 
@@ -27,6 +34,7 @@ export class BearerAuth {
     const header = req.headers.authorization;
     if (typeof header !== 'string' || header.length === 0) return false;
     const match = /^Bearer\s+(.+)$/i.exec(header.trim());
+    if (!match && this.options.rawKey === false) return false;
     const presented = match ? match[1] : header.trim();
     return timingSafeEqual(digest(presented), this.expected);
   }
@@ -35,11 +43,12 @@ export class BearerAuth {
   check(req: IncomingMessage): void {
     if (this.accepts(req)) return;
     const missing = !req.headers.authorization;
+    const fix = this.options.fix ?? 'the key this worker was started with (RUNPOD_API_KEY or serve({ apiKey }))';
     throw new HttpRefusal(
       401,
       missing
-        ? 'Missing API key. Send the header "Authorization: Bearer <key>" with the key this worker was started with (RUNPOD_API_KEY or serve({ apiKey })).'
-        : 'Invalid API key. Send "Authorization: Bearer <key>" with the key this worker was started with (RUNPOD_API_KEY or serve({ apiKey })).',
+        ? `Missing API key. Send the header "Authorization: Bearer <key>" with ${fix}.`
+        : `Invalid API key. Send "Authorization: Bearer <key>" with ${fix}.`,
       { 'www-authenticate': 'Bearer' },
     );
   }
