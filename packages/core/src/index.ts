@@ -19,3 +19,5 @@ export type { CallContext } from './router/call-context';
 export { isRouterProxy } from './router/router-proxy';
 export { startDevCluster, READY_MARKER } from './cli/dev-cluster';
 export type { DevCluster, DevClusterOptions, DevWorker } from './cli/dev-cluster';
+export { injectable, inject, delay, container, singleton } from 'tsyringe'; export type { DependencyContainer } from 'tsyringe';
+export * from './peer-dependencies';
