@@ -2,9 +2,10 @@
 //
 // Why an app needs it: jest runs every module through its own CommonJS loader, which cannot
 // load ES modules, and Switchyard depends on ESM-only packages (ky, superjson and superjson's
-// copy-anything and is-what). So these few packages are transformed to CommonJS like the app's
-// own TypeScript. @swc/jest keeps decorator metadata (design:paramtypes), which tsyringe needs
-// to inject constructor parameters; tsx/esbuild-based transforms drop it.
+// copy-anything; is-what for the older copy-anything releases that import it). So these few
+// packages are transformed to CommonJS like the app's own TypeScript. @swc/jest keeps
+// decorator metadata (design:paramtypes), which tsyringe needs to inject constructor
+// parameters; tsx/esbuild-based transforms drop it.
 //
 // The app provides @swc/jest and @swc/core (devDependencies) and reflect-metadata (a peer
 // dependency of @switchyard/core); jest resolves them from the app's folder.
