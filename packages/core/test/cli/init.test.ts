@@ -107,6 +107,20 @@ describe('switchyard init', () => {
     }
   });
 
+  it('is documented with the same versions: npm install lines and tarball names in both READMEs', () => {
+    for (const readme of [join(ROOT, 'README.md'), join(CORE, 'README.md')]) {
+      const text = readFileSync(readme, 'utf8');
+      const pins = [...text.matchAll(/^npm install .*$/gm)]
+        .flatMap((line) => line[0].split(/\s+/))
+        .map((token) => /^(@?[^@\s]+)@(\d+\.\d+\.\d+)$/.exec(token))
+        .filter((match): match is RegExpExecArray => match !== null);
+
+      expect(pins.length).toBeGreaterThanOrEqual(10);
+      for (const [, name, version] of pins) expect(`${name}@${version}`).toBe(`${name}@${corePackage.devDependencies[name]}`);
+      for (const [, version] of text.matchAll(/switchyard-(?:core|decorators)-(\d+\.\d+\.\d+)\.tgz/g)) expect(version).toBe(corePackage.version);
+    }
+  });
+
   it('writes a tsconfig with the compiler flags Switchyard needs', async () => {
     await init('app');
     const { compilerOptions } = JSON.parse(read('app/tsconfig.json')) as { compilerOptions: Record<string, unknown> };
