@@ -23,7 +23,12 @@ const OUT = resolve(outArg > 0 ? process.argv[outArg + 1] : join(ROOT, 'dist-pac
 function pnpm(args, cwd) {
   const execPath = process.env.npm_execpath;
   const [command, prefix] = execPath && /pnpm/.test(execPath) ? [process.execPath, [execPath]] : ['pnpm', []];
-  return execFileSync(command, [...prefix, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    return execFileSync(command, [...prefix, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  } catch (error) {
+    if (error.code === 'ENOENT') fail('pnpm is not on PATH. Run this script through pnpm: npx -y pnpm@10.34.9 pack:all');
+    fail(`pnpm ${args.join(' ')} failed in ${cwd} (exit ${error.status}); its output is above.`);
+  }
 }
 
 function fail(message) {

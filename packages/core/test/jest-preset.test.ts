@@ -74,7 +74,7 @@ describe('the jest preset', () => {
     for (const name of [...commonJs, '@switchyard/core']) for (const path of layouts(name)) expect({ path, ignored: ignored(path) }).toEqual({ path, ignored: true });
   });
 
-  it('transforms the app’s own files, and a dependency of an ESM-only package only if it is ESM-only too', () => {
+  it("transforms the app's own files, and a dependency of an ESM-only package only if it is ESM-only too", () => {
     expect(ignored('/app/src/endpoints/pricing.ts')).toBe(false);
     expect(ignored('/app/node_modules/ky/node_modules/left-pad/index.js')).toBe(true);
     expect(ignored('/app/node_modules/kyber/index.js')).toBe(true);
