@@ -18,3 +18,6 @@ export type { Runtime, CallOptions, MethodArgs, MethodKeys, MethodResult } from 
 export { withCallContext, currentCallContext } from './router/call-context';
 export type { CallContext } from './router/call-context';
 export { isRouterProxy } from './router/router-proxy';
+export { injectable, inject, delay, container, singleton } from 'tsyringe';
+export type { DependencyContainer } from 'tsyringe';
+export * from './peer-dependencies';

@@ -7,6 +7,7 @@ import { listEndpoints } from '@switchyard/decorators';
 import { startDirectoryServer } from '../directory';
 import { ConfigurationError, SwitchyardError } from '../errors';
 import { buildManifest, writeManifest, type Manifest } from '../manifest';
+import { assertSinglePeerCopies } from '../peer-dependencies';
 import { loadEntryModule } from './entry-module';
 
 /** Printed by `switchyard serve` once it listens; `dev` reads it from the child's stdout. */
@@ -93,7 +94,8 @@ function cliCommand(): { command: string; args: string[] } {
  * A crashed worker is reported with its exit code and restarted up to `maxRestarts` times.
  */
 export async function startDevCluster(options: DevClusterOptions): Promise<DevCluster> {
-  const entry = loadEntryModule(options.entry, process.cwd());
+  const entry = await loadEntryModule(options.entry, process.cwd());
+  assertSinglePeerCopies({ paths: [process.cwd(), dirname(entry)] });
   const manifest = buildManifest(listEndpoints());
   const manifestPath = resolvePath(options.manifestPath ?? join('.switchyard', 'dev.manifest.json'));
   mkdirSync(dirname(manifestPath), { recursive: true });

@@ -5,6 +5,7 @@ import { SwitchyardError } from '../errors';
 import { register as registerBuild } from './commands/build';
 import { register as registerCall } from './commands/call';
 import { register as registerDev } from './commands/dev';
+import { register as registerInit } from './commands/init';
 import { register as registerManifest } from './commands/manifest';
 import { register as registerServe } from './commands/serve';
 import { processIo, type CliIo } from './io';
@@ -13,7 +14,7 @@ import { processIo, type CliIo } from './io';
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 /** Every command of `switchyard`, in the order `--help` lists them. Add new command files here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerBuild, registerManifest, registerDev, registerServe, registerCall];
+export const COMMANDS: readonly RegisterCommand[] = [registerInit, registerBuild, registerManifest, registerDev, registerServe, registerCall];
 
 /** Exit code for usage errors: unknown command or option, missing argument, no command. */
 export const EXIT_USAGE = 2;

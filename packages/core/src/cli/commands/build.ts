@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { listEndpoints } from '@switchyard/decorators';
 import { ConfigurationError, ManifestError } from '../../errors';
 import { buildManifest, writeManifest, type Manifest } from '../../manifest';
 import { BUILD_SOURCE } from '../../manifest/build';
+import { assertSinglePeerCopies } from '../../peer-dependencies';
 import { loadEntryModule } from '../entry-module';
 import type { CliIo } from '../io';
 import { formatTable } from '../table';
@@ -36,8 +37,9 @@ export function register(program: Command, io: CliIo): void {
 }
 
 /** The build command itself; exported for the CLI's in-process tests. */
-export function runBuild(options: BuildCommandOptions, io: CliIo): void {
-  const entry = loadEntryModule(options.entry, io.cwd);
+export async function runBuild(options: BuildCommandOptions, io: CliIo): Promise<void> {
+  const entry = await loadEntryModule(options.entry, io.cwd);
+  assertSinglePeerCopies({ paths: [io.cwd, dirname(entry)] });
   if (listEndpoints().length === 0) {
     throw new ManifestError({ file: entry, problem: 'declares no @Endpoint classes. Import your endpoint classes from the entry module.' });
   }

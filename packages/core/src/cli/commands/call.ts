@@ -1,5 +1,7 @@
+import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigurationError, SwitchyardError } from '../../errors';
+import { assertSinglePeerCopies } from '../../peer-dependencies';
 import { createRuntime } from '../../router/runtime';
 import { loadEntryModule } from '../entry-module';
 import type { CliIo } from '../io';
@@ -42,7 +44,10 @@ async function runCall(target: string, options: CallCommandOptions, io: CliIo): 
     throw new ConfigurationError(`--args is not valid JSON. Pass a JSON array, e.g. --args '["order-1", 3]'.`, { option: '--args' });
   }
   if (!Array.isArray(args)) throw new ConfigurationError('--args must be a JSON array of arguments, e.g. --args \'["a", 1]\'.', { option: '--args' });
-  if (options.entry) loadEntryModule(options.entry, io.cwd);
+  if (options.entry) {
+    const entry = await loadEntryModule(options.entry, io.cwd);
+    assertSinglePeerCopies({ paths: [io.cwd, dirname(entry)] });
+  }
   const runtime = createRuntime({ manifest: options.manifest, env: io.env });
   try {
     const result = await runtime.callEndpoint(target.slice(0, dot), target.slice(dot + 1), args, { timeoutMs: options.timeout });

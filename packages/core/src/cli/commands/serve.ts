@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { listEndpoints } from '@switchyard/decorators';
 import { ConfigurationError } from '../../errors';
+import { assertSinglePeerCopies } from '../../peer-dependencies';
 import { createRuntime } from '../../router/runtime';
 import { serve } from '../../worker';
 import { READY_MARKER } from '../dev-cluster';
@@ -46,7 +48,8 @@ export function register(program: Command, io: CliIo): void {
 }
 
 async function runServe(options: ServeCommandOptions, io: CliIo): Promise<void> {
-  loadEntryModule(options.entry, io.cwd);
+  const entry = await loadEntryModule(options.entry, io.cwd);
+  assertSinglePeerCopies({ paths: [io.cwd, dirname(entry)] });
   const metadata = listEndpoints().find((e) => e.name === options.endpoint);
   if (!metadata) {
     throw new ConfigurationError(
