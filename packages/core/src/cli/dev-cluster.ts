@@ -81,7 +81,7 @@ interface WorkerSlot {
  * flags; otherwise (dist, or a test runner that transforms sources itself) the compiled bin.
  * The parent's own script (a demo, a test runner) is never reused.
  */
-function cliCommand(): { command: string; args: string[] } {
+export function cliCommand(): { command: string; args: string[] } {
   const underLoader = __filename.endsWith('.ts') && process.execArgv.some((flag) => /register|loader|import/.test(flag));
   const script = underLoader ? resolvePath(__dirname, 'bin.ts') : resolvePath(__dirname, '../../bin/switchyard.js');
   return { command: process.execPath, args: [...process.execArgv, script] };

@@ -143,8 +143,9 @@ export abstract class HttpExecutor implements Executor {
       request.budget.throwIfOver();
       return await this.attempts(call);
     } catch (error) {
-      // Whatever was in flight, an ended budget means the deadline or the caller won the race.
-      if (request.budget.aborted) throw await this.abandon(call);
+      // Whatever was in flight, an ended budget means the deadline or the caller won the race
+      // (a request timer may fire a moment before the budget's own).
+      if (request.budget.aborted || request.budget.remaining() === 0) throw await this.abandon(call);
       throw error;
     }
   }

@@ -51,7 +51,8 @@ export class LoadBalancerExecutor extends HttpExecutor {
           method: 'POST',
           headers: { ...call.headers, 'x-request-id': `lb-${randomUUID()}` },
           body: call.body,
-          timeoutMs: Math.min(this.timeoutMs, Math.max(1, budget.remaining())),
+          // The budget's own timer ends the call at its deadline; this one bounds a single attempt.
+          timeoutMs: Math.min(this.timeoutMs, budget.remaining() + this.defaults.runsyncGraceMs),
           signal: budget.signal,
         });
       } catch (error) {

@@ -10,6 +10,7 @@ import { metadataFromManifest } from '../manifest/endpoint-metadata';
 import type { Manifest } from '../manifest/model';
 import { ConsoleLogger, type Logger } from '../observability/logger';
 import { redactingLogger } from '../observability/redaction';
+import { assertSinglePeerCopies } from '../peer-dependencies';
 import { defaultSerializer, type Serializer } from '../serialization/serializer';
 import { withCallContext } from './call-context';
 import { RemoteRouter } from './remote-router';
@@ -44,6 +45,9 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** The two-copies check is about the process's modules, so it runs once per process. */
+let peersChecked = false;
+
 /**
  * The Switchyard runtime: a tsyringe child container in which hosted endpoint classes resolve to
  * real instances (one per runtime) and every other endpoint class to a router proxy. Nothing is
@@ -68,6 +72,11 @@ class SwitchyardRuntime implements Runtime {
   private closed = false;
 
   constructor(options: RuntimeOptions) {
+    if (!peersChecked) {
+      // A second tsyringe or class-transformer copy breaks injection and DTO validation silently.
+      assertSinglePeerCopies();
+      peersChecked = true;
+    }
     const env = options.env ?? processEnv();
     const defaults = (this.defaults = loadDefaults(env));
     const apiKey = options.apiKey ?? defaults.apiKey;

@@ -12,6 +12,9 @@ export interface TestRuntimeOptions extends RuntimeOptions {
   overrides?: readonly Override<any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
 
+/** `[Class, fake]` pairs, each fake checked against the class it replaces (`T` is the tuple of instance types). */
+export type Overrides<T extends readonly unknown[]> = { readonly [K in keyof T]: readonly [Constructor<T[K]>, NoInfer<Partial<T[K]>>] };
+
 /**
  * A runtime for tests: all overrides are registered in its container before the first resolve,
  * so a class that depends on a remote endpoint gets the fake instead of a router proxy.
@@ -23,10 +26,10 @@ export interface TestRuntimeOptions extends RuntimeOptions {
  * await runtime.get(Orchestrator).processOrder(order);
  * ```
  */
-export function createTestRuntime(options: TestRuntimeOptions = {}): Runtime {
+export function createTestRuntime<const T extends readonly unknown[] = []>(options: Omit<TestRuntimeOptions, 'overrides'> & { overrides?: Overrides<T> } = {}): Runtime {
   const { overrides = [], ...runtimeOptions } = options;
   const runtime = createRuntime({ logger: silentLogger, ...runtimeOptions, env: runtimeOptions.env ?? {} });
-  for (const [cls, fake] of overrides) runtime.container.register(cls, { useValue: fake });
+  for (const [cls, fake] of overrides as readonly Override[]) runtime.container.register(cls, { useValue: fake });
   return runtime;
 }
 
