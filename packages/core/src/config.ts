@@ -87,6 +87,10 @@ export interface SwitchyardDefaults {
   postRetryDelayMs: number;
   /** RunPod worker: client timeout of one job-done attempt, ms. Default 30000. */
   postTimeoutMs: number;
+  /** `switchyard dev`: how long a worker may take to become ready, ms. Default 30000. */
+  devStartTimeoutMs: number;
+  /** `switchyard dev`: how long a stopping worker gets after SIGTERM before SIGKILL, ms. Default 5000. */
+  devStopGraceMs: number;
   /** Base URL of RunPod's job API. Env RUNPOD_ENDPOINT_BASE_URL. Default https://api.runpod.ai/v2. */
   runpodBaseUrl: string;
   /** Log level of the default logger. Env SWITCHYARD_LOG_LEVEL. Default `info`. */
@@ -156,6 +160,8 @@ const NUMBERS: Record<NumberKey, { value: number; min: number; max: number; env?
   postAttempts: { value: 3, min: 1, max: 100 },
   postRetryDelayMs: { value: 300, min: 0, max: MAX_MS },
   postTimeoutMs: { value: 30_000, min: 1, max: MAX_MS },
+  devStartTimeoutMs: { value: 30_000, min: 1, max: MAX_MS },
+  devStopGraceMs: { value: 5_000, min: 0, max: MAX_MS },
 };
 
 /** Every environment variable `loadDefaults` reads, by setting. */

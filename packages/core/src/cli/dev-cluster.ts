@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { createInterface } from 'node:readline';
 import { listEndpoints } from '@switchyard/decorators';
+import { loadDefaults, processEnv } from '../config';
 import { startDirectoryServer } from '../directory';
 import { ConfigurationError, SwitchyardError } from '../errors';
 import { buildManifest, writeManifest, type Manifest } from '../manifest';
@@ -119,7 +120,8 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
   const log = options.onLog ?? ((line: string) => process.stderr.write(`${line}\n`));
   const event = options.onEvent ?? ((line: string) => process.stderr.write(`${line}\n`));
   const maxRestarts = options.maxRestarts ?? 3;
-  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const defaults = loadDefaults(options.env ?? processEnv());
+  const startTimeoutMs = options.startTimeoutMs ?? defaults.devStartTimeoutMs;
   const { command, args } = cliCommand();
   let stopping = false;
 
@@ -205,7 +207,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
       const child = slot.child;
       slot.stopping = true;
       if (!child || child.exitCode !== null || child.signalCode !== null) return done();
-      const killTimer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      const killTimer = setTimeout(() => child.kill('SIGKILL'), defaults.devStopGraceMs);
       child.once('exit', () => {
         clearTimeout(killTimer);
         done();

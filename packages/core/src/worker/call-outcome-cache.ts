@@ -1,9 +1,9 @@
 /** Options of {@link CallOutcomeCache}. */
 export interface CallOutcomeCacheOptions {
-  /** How long a finished call's outcome is remembered, ms. Default 600000 (10 min). */
-  ttlMs?: number;
-  /** Most outcomes remembered; the least recently used is forgotten first. Default 10000. */
-  maxEntries?: number;
+  /** How long a finished call's outcome is remembered, ms (the dispatcher passes `dedupTtlMs`). */
+  ttlMs: number;
+  /** Most outcomes remembered; the least recently used is forgotten first (`dedupMax`). */
+  maxEntries: number;
   /** Clock, for tests. Default Date.now. */
   now?: () => number;
 }
@@ -26,9 +26,9 @@ export class CallOutcomeCache<T> {
   private readonly maxEntries: number;
   private readonly now: () => number;
 
-  constructor(options: CallOutcomeCacheOptions = {}) {
-    this.ttlMs = options.ttlMs ?? 600_000;
-    this.maxEntries = Math.max(1, options.maxEntries ?? 10_000);
+  constructor(options: CallOutcomeCacheOptions) {
+    this.ttlMs = options.ttlMs;
+    this.maxEntries = options.maxEntries;
     this.now = options.now ?? Date.now;
   }
 

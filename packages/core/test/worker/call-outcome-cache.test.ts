@@ -8,7 +8,7 @@ describe('CallOutcomeCache', () => {
 
   it('returns the remembered outcome for a key seen within the TTL and runs only once', async () => {
     const time = clock();
-    const cache = new CallOutcomeCache<string>({ ttlMs: 100, now: time.now });
+    const cache = new CallOutcomeCache<string>({ ttlMs: 100, maxEntries: 10_000, now: time.now });
     const run = jest.fn(async () => 'first');
     expect(await cache.getOrRun('a', run)).toBe('first');
     time.advance(99);
@@ -18,7 +18,7 @@ describe('CallOutcomeCache', () => {
 
   it('counts the TTL from when the call finished, not when it started', async () => {
     const time = clock();
-    const cache = new CallOutcomeCache<string>({ ttlMs: 100, now: time.now });
+    const cache = new CallOutcomeCache<string>({ ttlMs: 100, maxEntries: 10_000, now: time.now });
     let finish!: (v: string) => void;
     const pending = cache.getOrRun('a', () => new Promise<string>((resolve) => (finish = resolve)));
     time.advance(500);
@@ -32,7 +32,7 @@ describe('CallOutcomeCache', () => {
   });
 
   it('forgets the least recently used key beyond maxEntries', async () => {
-    const cache = new CallOutcomeCache<string>({ maxEntries: 2 });
+    const cache = new CallOutcomeCache<string>({ ttlMs: 600_000, maxEntries: 2 });
     await cache.getOrRun('a', async () => 'a1');
     await cache.getOrRun('b', async () => 'b1');
     await cache.getOrRun('a', async () => 'a2'); // a is now the most recent
@@ -43,7 +43,7 @@ describe('CallOutcomeCache', () => {
   });
 
   it('does not remember a run that rejected', async () => {
-    const cache = new CallOutcomeCache<string>();
+    const cache = new CallOutcomeCache<string>({ ttlMs: 600_000, maxEntries: 10_000 });
     await expect(cache.getOrRun('a', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await cache.getOrRun('a', async () => 'ok')).toBe('ok');
   });
