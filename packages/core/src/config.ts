@@ -73,6 +73,10 @@ export interface SwitchyardDefaults {
   clientKeepAliveMs: number;
   /** Consecutive failed /status polls after which a self-hosted replica counts as gone with its job. Default 3. */
   replicaLostPolls: number;
+  /** An open circuit's replica is probed on its health route this often, ms; it takes traffic again at the first answer. Default 500. */
+  probeIntervalMs: number;
+  /** Longest one health probe may take, ms. Default 1000. */
+  probeTimeoutMs: number;
   /** RunPod worker heartbeat period, ms. Env RUNPOD_PING_INTERVAL. Default 10000. */
   pingIntervalMs: number;
   /** RunPod worker: pause after a 429 or a failed take, ms. Default 5000 (runpod-python's). */
@@ -143,8 +147,8 @@ const NUMBERS: Record<NumberKey, { value: number; min: number; max: number; env?
   runPayloadLimit: { value: 10 * MB, min: 1, max: 1024 * MB },
   runsyncPayloadLimit: { value: 20 * MB, min: 1, max: 1024 * MB },
   loadBalancerPayloadLimit: { value: 30 * MB, min: 1, max: 1024 * MB },
-  httpConcurrency: { value: 4, min: 1, max: 10_000 },
-  runpodConcurrency: { value: 1, min: 1, max: 10_000, env: 'SWITCHYARD_WORKER_CONCURRENCY' },
+  httpConcurrency: { value: 4, min: 1, max: 1_000_000 },
+  runpodConcurrency: { value: 1, min: 1, max: 1_000_000, env: 'SWITCHYARD_WORKER_CONCURRENCY' },
   dedupTtlMs: { value: 600_000, min: 0, max: Number.MAX_SAFE_INTEGER },
   dedupMax: { value: 10_000, min: 1, max: 10_000_000 },
   runResultTtlMs: { value: 30 * 60_000, min: 0, max: Number.MAX_SAFE_INTEGER },
@@ -153,6 +157,8 @@ const NUMBERS: Record<NumberKey, { value: number; min: number; max: number; env?
   keepAliveTimeoutMs: { value: 65_000, min: 1, max: MAX_MS },
   clientKeepAliveMs: { value: 30_000, min: 1, max: MAX_MS },
   replicaLostPolls: { value: 3, min: 1, max: 1_000 },
+  probeIntervalMs: { value: 500, min: 1, max: MAX_MS },
+  probeTimeoutMs: { value: 1_000, min: 1, max: MAX_MS },
   pingIntervalMs: { value: 10_000, min: 1, max: MAX_MS, env: 'RUNPOD_PING_INTERVAL' },
   takeBackoffMs: { value: 5_000, min: 0, max: MAX_MS },
   takeIdlePauseMs: { value: 200, min: 0, max: MAX_MS },

@@ -13,6 +13,7 @@ import { failureToError } from '../serialization/failure';
 import { defaultSerializer, type Serializer } from '../serialization/serializer';
 import type { WireOutput } from '../serialization/wire';
 import type { ExecuteRequest, Executor } from './executor';
+import { HealthProbes } from './health-probes';
 import { HttpTransport } from './http-transport';
 import { encodeJsonBody } from './request-body';
 import type { SentRequest } from './reply-errors';
@@ -92,6 +93,9 @@ export abstract class HttpExecutor implements Executor {
   protected readonly payloadLimit: number;
   protected readonly maxRetryAfterMs: number;
   private readonly serializer: Serializer;
+  private readonly probes: HealthProbes | undefined;
+  /** Pollers waiting on an address, woken when a request to it fails (its replica may be gone). */
+  private readonly watchers = new Map<string, Set<() => void>>();
 
   protected constructor(
     private readonly name: string,
@@ -117,6 +121,16 @@ export abstract class HttpExecutor implements Executor {
     this.breakers = breaker === false ? undefined : breaker instanceof AddressBreakers ? breaker : new AddressBreakers({ ...breaker, defaults });
     this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ level: defaults.logLevel, prefix: name }), [this.apiKey]);
     this.serializer = options.serializer ?? defaultSerializer;
+    this.probes = this.breakers
+      ? new HealthProbes({
+          breakers: this.breakers,
+          healthUrl: (address) => `${address.url}${this.healthRoute}`,
+          headers: this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {},
+          intervalMs: defaults.probeIntervalMs,
+          timeoutMs: defaults.probeTimeoutMs,
+          logger: this.logger,
+        })
+      : undefined;
   }
 
   /** False while the circuit of `address` is open (or its probe is in flight). */
@@ -128,7 +142,10 @@ export abstract class HttpExecutor implements Executor {
   async execute(request: ExecuteRequest): Promise<WireOutput> {
     const where = `${request.endpoint}.${request.method}`;
     const apiKey = this.requireKey(request);
-    for (const address of request.addresses) this.checkKind(request, address);
+    for (const address of request.addresses) {
+      this.checkKind(request, address);
+      this.probes?.watch(address);
+    }
     const body = encodeJsonBody(this.bodyOf(request), this.payloadLimit, where, this.limitLabel);
     const call: CallState = {
       request,
@@ -150,8 +167,9 @@ export abstract class HttpExecutor implements Executor {
     }
   }
 
-  /** Closes the connection pools. */
+  /** Stops the health probes and closes the connection pools. */
   async close(): Promise<void> {
+    this.probes?.close();
     await this.transport.close();
   }
 
@@ -159,6 +177,8 @@ export abstract class HttpExecutor implements Executor {
   protected abstract bodyOf(request: ExecuteRequest): unknown;
   /** Names the body limit in a PayloadTooLargeError, e.g. `RunPod's /runsync`. */
   protected abstract readonly limitLabel: string;
+  /** The health route an open circuit's replica is probed on, e.g. `/health` or `/ping`. */
+  protected abstract readonly healthRoute: string;
   /** One attempt against one address: the output, a typed error, or an AttemptFailure for the retry policy. */
   protected abstract attempt(call: CallState, address: EndpointAddress): Promise<WireOutput>;
 
@@ -171,6 +191,29 @@ export abstract class HttpExecutor implements Executor {
   protected sent(call: CallState, address: EndpointAddress, route: string): SentRequest {
     const { endpoint, method } = call.request;
     return { endpoint, method, address: address.url, route, sentBytes: call.bodyBytes, limit: this.payloadLimit, secrets: [this.apiKey], maxRetryAfterMs: this.maxRetryAfterMs };
+  }
+
+  /**
+   * Waits `ms`, or until a request to `url` fails (its replica may have died: a poller should
+   * look at once), or until `signal` aborts (then rejects with its reason).
+   */
+  protected async pauseWatching(url: string, ms: number, signal: AbortSignal): Promise<void> {
+    let wake!: () => void;
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    let set = this.watchers.get(url);
+    if (!set) this.watchers.set(url, (set = new Set()));
+    set.add(wake);
+    try {
+      await Promise.race([sleep(ms, signal), woken]);
+    } finally {
+      set.delete(wake);
+      if (set.size === 0) this.watchers.delete(url);
+    }
+  }
+
+  /** A request to `url` failed in the transport: wakes its pollers. */
+  protected troubleAt(url: string): void {
+    for (const wake of this.watchers.get(url) ?? []) wake();
   }
 
   /** A remote failure as the error the caller gets (the registered class, or RemoteExecutionError). */
@@ -212,6 +255,7 @@ export abstract class HttpExecutor implements Executor {
           continue;
         }
         if (!(error instanceof AttemptFailure)) throw error;
+        if (error.countsForBreaker) this.troubleAt(address.url);
         call.submissions++;
         if (error.verdict !== 'not-accepted') call.mayHaveRun++;
         last = { failure: error, address };

@@ -25,6 +25,8 @@ export interface LoadBalancerExecutorOptions extends HttpExecutorOptions {
  */
 export class LoadBalancerExecutor extends HttpExecutor {
   protected readonly limitLabel = "RunPod's load-balancing endpoints";
+  /** RunPod's load-balancer health check; a worker answers 200 once ready. */
+  protected readonly healthRoute = '/ping';
   private readonly timeoutMs: number;
 
   constructor(options: LoadBalancerExecutorOptions = {}) {

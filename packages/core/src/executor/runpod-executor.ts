@@ -40,6 +40,7 @@ export interface RunpodExecutorOptions extends HttpExecutorOptions {
  */
 export class RunpodExecutor extends HttpExecutor {
   protected readonly limitLabel = "RunPod's /runsync";
+  protected readonly healthRoute = '/health';
   private readonly runsyncWaitMs: number;
   private readonly pollInitialMs: number;
   private readonly pollMaxMs: number;
@@ -130,7 +131,7 @@ export class RunpodExecutor extends HttpExecutor {
     let delay = this.pollInitialMs;
     let failedInARow = 0;
     for (let poll = 1; ; poll++) {
-      await sleep(delay, budget.signal);
+      await this.pauseWatching(address.url, delay, budget.signal);
       delay = cappedExponentialDelay(poll + 1, this.pollInitialMs, this.pollMaxMs);
       const release = await this.slots.for(address.url).short.acquire(budget.signal);
       let reply: HttpReply;
@@ -147,13 +148,19 @@ export class RunpodExecutor extends HttpExecutor {
         if (budget.aborted) throw error;
         failedInARow++;
         const reason = describeNetworkFailure(error);
+        const failure = new AttemptFailure('replica-lost', `${failedInARow} status poll(s) of job ${jobId} failed: ${reason}`);
+        this.breakers?.record(address.url, failure);
+        this.troubleAt(address.url);
         if (!address.platform && failedInARow >= this.defaults.replicaLostPolls) throw lost(`${failedInARow} status polls failed: ${reason}`);
         this.logger.debug(`status poll of job ${jobId} failed (${reason}); polling again`, { endpoint: request.endpoint, jobId });
+        // Look again soon: the replica may be gone, and a caller should learn it in time.
+        delay = this.pollInitialMs;
         continue;
       } finally {
         release();
       }
       failedInARow = 0;
+      this.breakers?.record(address.url);
       if (reply.status >= 200 && reply.status <= 299) {
         let job: RunpodJob;
         try {

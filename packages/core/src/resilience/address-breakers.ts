@@ -57,6 +57,7 @@ export class AddressBreakers {
   readonly resetMs: number;
   private readonly isFailure: (error: unknown) => boolean;
   private readonly circuits = new Map<string, Circuit>();
+  private readonly openListeners: Array<(address: string) => void> = [];
 
   constructor(options: AddressBreakersOptions = {}) {
     const defaults = options.defaults ?? loadDefaults();
@@ -100,6 +101,29 @@ export class AddressBreakers {
     return 'closed';
   }
 
+  /**
+   * Counts the outcome of a request that did not run under the breaker (a status poll): a
+   * transport failure counts like a submission's, a success resets the count. Only a closed
+   * circuit counts; an open one is left to its probes. Never throws.
+   */
+  record(address: string, failure?: unknown): void {
+    const circuit = this.circuit(address);
+    if (circuit.policy.state !== CircuitState.Closed) return;
+    void circuit.policy.execute(() => (failure === undefined ? undefined : Promise.reject(failure))).catch(() => undefined);
+  }
+
+  /** Closes the circuit of `address` at once: its replica answered a health probe. */
+  close(address: string): void {
+    const circuit = this.circuits.get(address);
+    // cockatiel closes a circuit when its isolation is released; that is the only way to do it now.
+    if (circuit && circuit.policy.state !== CircuitState.Closed) circuit.policy.isolate().dispose();
+  }
+
+  /** Calls `listener` with the address whenever a circuit opens. */
+  onOpen(listener: (address: string) => void): void {
+    this.openListeners.push(listener);
+  }
+
   /** Epoch ms when an open circuit of `address` lets its next probe through; undefined unless open. */
   retryAt(address: string): number | undefined {
     const circuit = this.circuits.get(address);
@@ -115,8 +139,10 @@ export class AddressBreakers {
         breaker: new ConsecutiveBreaker(this.threshold),
       });
       const created: Circuit = { policy, openedAt: 0 };
-      policy.onBreak(() => {
+      policy.onBreak((reason) => {
         created.openedAt = Date.now();
+        // Isolation (the first half of close()) is no outage: nobody needs to probe it.
+        if (!('isolated' in reason)) for (const listener of this.openListeners) listener(address);
       });
       this.circuits.set(address, created);
       circuit = created;
