@@ -483,7 +483,7 @@ describe('startRunpodWorker: configuration and secrets', () => {
       'RUNPOD_PING_INTERVAL must be a whole number from 1 to 2147483647, got "soon".',
     );
     await expect(startRunpodWorker({ dispatcher, env: service.env(), concurrency: 0, handleSignals: false })).rejects.toThrow(
-      'startRunpodWorker option concurrency must be a whole number from 1 to 10000, got 0.',
+      'startRunpodWorker option concurrency must be a whole number from 1 to 1000000, got 0.',
     );
   });
 
