@@ -51,7 +51,18 @@ export async function startHttpServer(
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void,
 ): Promise<TrackedServer> {
   const inFlight = new Set<Promise<void>>();
+  const responses = new Set<ServerResponse>();
+  let closing = false;
+  // Once the server stops accepting, every reply says Connection: close, so a keep-alive client
+  // opens a new connection for its next request (refused, so sent elsewhere) instead of writing
+  // it on a socket that is about to close.
+  const closeAfterReply = (res: ServerResponse): void => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  };
   const server = createServer((req, res) => {
+    if (closing) closeAfterReply(res);
+    responses.add(res);
+    res.once('close', () => responses.delete(res));
     const work = Promise.resolve()
       .then(() => handle(req, res))
       .catch(() => {
@@ -84,6 +95,8 @@ export async function startHttpServer(
       while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     },
     stopAccepting() {
+      closing = true;
+      for (const res of responses) closeAfterReply(res);
       server.close();
       server.closeIdleConnections();
     },

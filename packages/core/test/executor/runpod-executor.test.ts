@@ -521,12 +521,19 @@ describe('RunpodExecutor', () => {
   });
 
   describe('retry policy', () => {
-    it.each([
-      [0, 1],
-      [1, 2],
-      [2, 3],
-    ])('an idempotent method with retries: %i is submitted %i time(s) in all against a 502 that persists', async (retries, submissions) => {
-      runpod.endpoint('image-processor', { submit: [1, 2, 3, 4, 5].map(() => ({ kind: 'respond' as const, status: 502, body: 'Bad Gateway' })) });
+    const mayHaveRun = {
+      '502': { kind: 'respond' as const, status: 502, body: 'Bad Gateway' },
+      '504': { kind: 'respond' as const, status: 504, body: 'Gateway Timeout' },
+      'a dropped connection': { kind: 'drop' as const },
+    };
+    it.each(
+      (Object.keys(mayHaveRun) as Array<keyof typeof mayHaveRun>).flatMap((answer) => [
+        [0, 1, answer],
+        [1, 2, answer],
+        [2, 3, answer],
+      ]) as Array<[number, number, keyof typeof mayHaveRun]>,
+    )('an idempotent method with retries: %i is submitted %i time(s) in all against %s that persists', async (retries, submissions, answer) => {
+      runpod.endpoint('image-processor', { submit: [1, 2, 3, 4, 5].map(() => mayHaveRun[answer]) });
 
       const error = await rejectionOf(executor().execute(callRequest(runpod.address('image-processor'), [], { idempotent: true, retries })));
 
