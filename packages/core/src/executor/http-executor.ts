@@ -7,11 +7,13 @@ import { redactingLogger } from '../observability/redaction';
 import { AddressBreakers } from '../resilience/address-breakers';
 import { sleep } from '../resilience/call-budget';
 import { ReplicaChoice } from '../resilience/replica-choice';
-import { RetryPolicy, type RetryDecision } from '../resilience/retry-policy';
+import { RetryPolicy } from '../resilience/retry-policy';
+import { TroubleWatch } from '../resilience/trouble-watch';
 import { AttemptFailure } from '../resilience/transport-failure';
 import { failureToError } from '../serialization/failure';
 import { defaultSerializer, type Serializer } from '../serialization/serializer';
 import type { WireOutput } from '../serialization/wire';
+import { CallState, GIVE_UP_REASONS } from './call-state';
 import type { ExecuteRequest, Executor } from './executor';
 import { HealthProbes } from './health-probes';
 import { HttpTransport } from './http-transport';
@@ -50,32 +52,6 @@ export interface HttpExecutorOptions {
   defaults?: SwitchyardDefaults;
 }
 
-/** Everything one call carries between the attempt loop and the protocol steps. */
-export interface CallState {
-  readonly request: ExecuteRequest;
-  /** `endpoint.method`, for messages. */
-  readonly where: string;
-  /** The body, serialized once: the size check and every submission use these bytes. */
-  readonly body: string;
-  readonly bodyBytes: number;
-  readonly headers: Readonly<Record<string, string>>;
-  /** Submissions made so far, and those that may have created a job. */
-  submissions: number;
-  mayHaveRun: number;
-  /** The job of the current attempt, once the endpoint has given it an id (queue endpoints). */
-  jobId?: string;
-  /** The address of the current attempt. */
-  address?: EndpointAddress;
-}
-
-const REASONS: Record<Exclude<RetryDecision, { retry: true }>['reason'], (call: CallState, policy: RetryPolicy) => string> = {
-  'not-idempotent': (call) =>
-    ` It was not sent again because ${call.where} is not idempotent and may have run; mark it @Remote({ idempotent: true, retries: 1 }) if running it twice is safe.`,
-  'retries-used': (call) => ` ${call.where} allows ${call.request.retries} resubmission(s) (@Remote retries), and they were used.`,
-  'attempts-used': (_call, policy) => ` All ${policy.options.submitAttempts} attempts (SWITCHYARD_SUBMIT_ATTEMPTS) were used.`,
-  deadline: () => " The call's budget had no time left for another attempt.",
-};
-
 /**
  * The skeleton every HTTP executor shares: the API key, encoding the body once with its size
  * check, the call budget, the attempt loop (replica choice, circuit breakers, the one
@@ -94,8 +70,10 @@ export abstract class HttpExecutor implements Executor {
   protected readonly maxRetryAfterMs: number;
   private readonly serializer: Serializer;
   private readonly probes: HealthProbes | undefined;
+  /** Request headers of every submission (one object for all calls). */
+  private readonly headers: Readonly<Record<string, string>> | undefined;
   /** Pollers waiting on an address, woken when a request to it fails (its replica may be gone). */
-  private readonly watchers = new Map<string, Set<() => void>>();
+  private readonly watch = new TroubleWatch();
 
   protected constructor(
     private readonly name: string,
@@ -121,6 +99,7 @@ export abstract class HttpExecutor implements Executor {
     this.breakers = breaker === false ? undefined : breaker instanceof AddressBreakers ? breaker : new AddressBreakers({ ...breaker, defaults });
     this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ level: defaults.logLevel, prefix: name }), [this.apiKey]);
     this.serializer = options.serializer ?? defaultSerializer;
+    this.headers = this.apiKey ? { authorization: `Bearer ${this.apiKey}`, 'content-type': 'application/json' } : undefined;
     this.probes = this.breakers
       ? new HealthProbes({
           breakers: this.breakers,
@@ -140,25 +119,38 @@ export abstract class HttpExecutor implements Executor {
 
   /** Sends one call and returns the worker's output; see the README's retry policy for what is retried. */
   async execute(request: ExecuteRequest): Promise<WireOutput> {
-    const where = `${request.endpoint}.${request.method}`;
-    const apiKey = this.requireKey(request);
+    const headers = this.requireKey(request);
     for (const address of request.addresses) {
       this.checkKind(request, address);
       this.probes?.watch(address);
     }
-    const body = encodeJsonBody(this.bodyOf(request), this.payloadLimit, where, this.limitLabel);
-    const call: CallState = {
-      request,
-      where,
-      body,
-      bodyBytes: Buffer.byteLength(body),
-      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
-      submissions: 0,
-      mayHaveRun: 0,
-    };
+    const call = new CallState(request, encodeJsonBody(this.bodyOf(request), this.payloadLimit, `${request.endpoint}.${request.method}`, this.limitLabel), headers);
+    const choice = new ReplicaChoice(request.addresses, this.available);
+    let last: { failure: AttemptFailure; address: EndpointAddress } | undefined;
     try {
       request.budget.throwIfOver();
-      return await this.attempts(call);
+      // The attempt loop of the one retry policy.
+      for (;;) {
+        const address = choice.next();
+        if (address === undefined) {
+          if (last) throw this.giveUp(call, last.failure, last.address, " Every replica's circuit is open now.");
+          throw this.noReplica(request);
+        }
+        call.address = address;
+        call.jobId = undefined;
+        try {
+          return await this.attempt(call, address);
+        } catch (error) {
+          if (error instanceof CircuitOpenError) {
+            // Nothing was sent: try another replica, or report the circuit when none is left.
+            if (!request.addresses.some((a) => a !== address && this.isAvailable(a))) throw error;
+            continue;
+          }
+          if (!(error instanceof AttemptFailure)) throw error;
+          last = { failure: error, address };
+          await this.afterFailure(call, choice, error, address);
+        }
+      }
     } catch (error) {
       // Whatever was in flight, an ended budget means the deadline or the caller won the race
       // (a request timer may fire a moment before the budget's own).
@@ -197,23 +189,13 @@ export abstract class HttpExecutor implements Executor {
    * Waits `ms`, or until a request to `url` fails (its replica may have died: a poller should
    * look at once), or until `signal` aborts (then rejects with its reason).
    */
-  protected async pauseWatching(url: string, ms: number, signal: AbortSignal): Promise<void> {
-    let wake!: () => void;
-    const woken = new Promise<void>((resolve) => (wake = resolve));
-    let set = this.watchers.get(url);
-    if (!set) this.watchers.set(url, (set = new Set()));
-    set.add(wake);
-    try {
-      await Promise.race([sleep(ms, signal), woken]);
-    } finally {
-      set.delete(wake);
-      if (set.size === 0) this.watchers.delete(url);
-    }
+  protected pauseWatching(url: string, ms: number, signal: AbortSignal): Promise<void> {
+    return this.watch.pause(url, ms, signal);
   }
 
   /** A request to `url` failed in the transport: wakes its pollers. */
   protected troubleAt(url: string): void {
-    for (const wake of this.watchers.get(url) ?? []) wake();
+    this.watch.trouble(url);
   }
 
   /** A remote failure as the error the caller gets (the registered class, or RemoteExecutionError). */
@@ -234,50 +216,29 @@ export abstract class HttpExecutor implements Executor {
   /** What happened to the work when the budget ended, for the DeadlineExceededError message. */
   protected abstract abandonedNote(call: CallState): string;
 
-  private async attempts(call: CallState): Promise<WireOutput> {
+  /** Counts a failed attempt and waits before the next one, or throws the error the policy ends the call with. */
+  private async afterFailure(call: CallState, choice: ReplicaChoice<EndpointAddress>, error: AttemptFailure, address: EndpointAddress): Promise<void> {
     const { request } = call;
-    const choice = new ReplicaChoice(request.addresses, (a) => this.isAvailable(a));
-    let last: { failure: AttemptFailure; address: EndpointAddress } | undefined;
-    for (;;) {
-      const address = choice.next();
-      if (address === undefined) {
-        if (last) throw this.giveUp(call, last.failure, last.address, " Every replica's circuit is open now.");
-        throw this.noReplica(request);
-      }
-      call.address = address;
-      call.jobId = undefined;
-      try {
-        return await this.attempt(call, address);
-      } catch (error) {
-        if (error instanceof CircuitOpenError) {
-          // Nothing was sent: try another replica, or report the circuit when none is left.
-          if (!request.addresses.some((a) => a !== address && this.isAvailable(a))) throw error;
-          continue;
-        }
-        if (!(error instanceof AttemptFailure)) throw error;
-        if (error.countsForBreaker) this.troubleAt(address.url);
-        call.submissions++;
-        if (error.verdict !== 'not-accepted') call.mayHaveRun++;
-        last = { failure: error, address };
-        const decision = this.policy.decide(error.verdict, call, request, {
-          sameReplica: choice.wouldRepeat(address),
-          retryAfterMs: error.options.retryAfterMs,
-          remainingMs: request.budget.remaining(),
-        });
-        if (!decision.retry) {
-          const skip = error.verdict === 'not-accepted' && decision.reason === 'not-idempotent';
-          throw this.giveUp(call, error, address, skip ? '' : REASONS[decision.reason](call, this.policy));
-        }
-        this.logger.debug(`retrying ${call.where} ${choice.wouldRepeat(address) ? 'on the same replica' : 'on another replica'} after: ${error.what}`, {
-          endpoint: request.endpoint,
-          callId: request.invocation.callId,
-          attempt: call.submissions + 1,
-          delayMs: Math.round(decision.delayMs),
-        });
-        await sleep(decision.delayMs, request.budget.signal);
-      }
+    if (error.countsForBreaker) this.troubleAt(address.url);
+    call.submissions++;
+    if (error.verdict !== 'not-accepted') call.mayHaveRun++;
+    const sameReplica = choice.wouldRepeat(address);
+    const decision = this.policy.decide(error.verdict, call, request, { sameReplica, retryAfterMs: error.options.retryAfterMs, remainingMs: request.budget.remaining() });
+    if (!decision.retry) {
+      const skip = error.verdict === 'not-accepted' && decision.reason === 'not-idempotent';
+      throw this.giveUp(call, error, address, skip ? '' : GIVE_UP_REASONS[decision.reason](call, this.policy));
     }
+    this.logger.debug(`retrying ${call.where} ${sameReplica ? 'on the same replica' : 'on another replica'} after: ${error.what}`, {
+      endpoint: request.endpoint,
+      callId: request.invocation.callId,
+      attempt: call.submissions + 1,
+      delayMs: Math.round(decision.delayMs),
+    });
+    await sleep(decision.delayMs, request.budget.signal);
   }
+
+  /** `isAvailable` bound once: the replica choice of every call asks it. */
+  private readonly available = (address: EndpointAddress): boolean => this.isAvailable(address);
 
   private giveUp(call: CallState, failure: AttemptFailure, address: EndpointAddress, reason: string): EndpointUnavailableError {
     const { request } = call;
@@ -303,8 +264,8 @@ export abstract class HttpExecutor implements Executor {
     return this.breakers!.refusal(request.addresses[0]!.url, request.endpoint);
   }
 
-  private requireKey(request: ExecuteRequest): string {
-    if (this.apiKey) return this.apiKey;
+  private requireKey(request: ExecuteRequest): Readonly<Record<string, string>> {
+    if (this.headers) return this.headers;
     throw new UnauthorizedError(`no API key for calls to endpoint ${request.endpoint}. Set RUNPOD_API_KEY, or pass { apiKey } to createRuntime() or new ${this.name}().`, {
       endpoint: request.endpoint,
       method: request.method,

@@ -4,7 +4,8 @@ import type { EndpointAddress } from '../directory/endpoint-address';
 import { parseFailure } from '../serialization/failure';
 import { assertWireOutput, isWireFailureReply, type WireOutput } from '../serialization/wire';
 import type { ExecuteRequest } from './executor';
-import { HttpExecutor, type CallState, type HttpExecutorOptions } from './http-executor';
+import type { CallState } from './call-state';
+import { HttpExecutor, type HttpExecutorOptions } from './http-executor';
 import type { HttpReply } from './http-transport';
 import { noReplyFailure, replyFailure } from './reply-errors';
 

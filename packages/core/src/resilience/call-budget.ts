@@ -26,17 +26,22 @@ export interface CallBudgetOptions {
  * passes (reason: a DeadlineExceededError) or when any caller signal aborts (its reason).
  * Created by the router for every call (and by the dispatcher for every job), carried by the
  * call context, used by executors. `dispose()` (in a `finally`) clears the timer and listeners.
+ *
+ * The signal, its timer and its listeners are made on first use of `signal`: a job whose method
+ * finishes without reading its signal or calling anyone costs no AbortController and no timer.
+ * Until then `aborted`, `expired` and `throwIfOver()` read the clock and the caller signals.
  */
 export class CallBudget {
   /** Absolute deadline, epoch ms. */
   readonly deadline: number;
   /** When the budget was created, epoch ms. */
   readonly startedAt = Date.now();
-  private readonly controller = new AbortController();
+  private controller: AbortController | undefined;
   private readonly callerSignals: AbortSignal[];
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
-  private readonly onCallerAbort = (event: Event): void => this.controller.abort((event.target as AbortSignal).reason);
+  private disposed = false;
+  private readonly onCallerAbort = (event: Event): void => this.controller!.abort((event.target as AbortSignal).reason);
 
   private constructor(
     deadline: number,
@@ -45,13 +50,6 @@ export class CallBudget {
   ) {
     this.deadline = deadline;
     this.callerSignals = signals.filter((s): s is AbortSignal => s !== undefined);
-    const aborted = this.callerSignals.find((s) => s.aborted);
-    if (aborted) {
-      this.controller.abort(aborted.reason);
-      return;
-    }
-    for (const s of this.callerSignals) s.addEventListener('abort', this.onCallerAbort, { once: true });
-    this.arm();
   }
 
   /** A budget of `timeoutMs` from now, never beyond an enclosing `deadline`. */
@@ -68,22 +66,25 @@ export class CallBudget {
 
   /** Aborts at the deadline (reason: DeadlineExceededError) or with a caller's reason. */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.arm().signal;
   }
 
   /** True once the budget is over, either way. */
   get aborted(): boolean {
-    return this.controller.signal.aborted;
+    if (this.controller) return this.controller.signal.aborted;
+    return this.callerSignals.some((s) => s.aborted) || Date.now() >= this.deadline;
   }
 
   /** True when the deadline itself ended the budget. */
   get expired(): boolean {
-    return this.timedOut;
+    if (this.controller) return this.timedOut;
+    return !this.callerSignals.some((s) => s.aborted) && Date.now() >= this.deadline;
   }
 
   /** True when a caller's signal ended the budget (not the deadline). */
   get callerAborted(): boolean {
-    return this.controller.signal.aborted && !this.timedOut;
+    if (this.controller) return this.controller.signal.aborted && !this.timedOut;
+    return this.callerSignals.some((s) => s.aborted);
   }
 
   /** Milliseconds left, never negative. */
@@ -98,28 +99,51 @@ export class CallBudget {
 
   /** Throws the abort reason (the caller's, or a DeadlineExceededError) if the budget is over. */
   throwIfOver(): void {
-    this.controller.signal.throwIfAborted();
+    if (this.controller) {
+      this.controller.signal.throwIfAborted();
+      return;
+    }
+    const aborted = this.callerSignals.find((s) => s.aborted);
+    if (aborted) throw aborted.reason;
+    if (Date.now() >= this.deadline) throw this.deadlineError();
   }
 
-  /** Clears the timer and the listeners on the caller's signals. Idempotent. */
+  /** Clears the timer and the listeners on the caller's signals; the signal never aborts after this. Idempotent. */
   dispose(): void {
+    this.disposed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    for (const s of this.callerSignals) s.removeEventListener('abort', this.onCallerAbort);
+    if (this.controller) for (const s of this.callerSignals) s.removeEventListener('abort', this.onCallerAbort);
   }
 
-  private arm(): void {
+  private arm(): AbortController {
+    if (this.controller) return this.controller;
+    const controller = (this.controller = new AbortController());
+    if (this.disposed) return controller;
+    const aborted = this.callerSignals.find((s) => s.aborted);
+    if (aborted) {
+      controller.abort(aborted.reason);
+      return controller;
+    }
+    for (const s of this.callerSignals) s.addEventListener('abort', this.onCallerAbort, { once: true });
+    this.tick();
+    return controller;
+  }
+
+  private deadlineError(): DeadlineExceededError {
+    return new DeadlineExceededError(`the call's deadline (${new Date(this.deadline).toISOString()}) passed.`, this.label);
+  }
+
+  private tick(): void {
     const left = this.remaining();
     if (left <= 0) {
       this.timedOut = true;
-      this.controller.abort(
-        new DeadlineExceededError(`the call's deadline (${new Date(this.deadline).toISOString()}) passed.`, this.label),
-      );
+      this.controller!.abort(this.deadlineError());
       this.dispose();
       return;
     }
     // Deadlines beyond setTimeout's range re-arm instead of overflowing to 1 ms.
-    this.timer = setTimeout(() => this.arm(), Math.min(left, MAX_TIMER_MS));
+    this.timer = setTimeout(() => this.tick(), Math.min(left, MAX_TIMER_MS));
     this.timer.unref?.();
   }
 }

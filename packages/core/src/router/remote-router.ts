@@ -7,6 +7,7 @@ import { DirectoryUnavailableError, MethodNotRemoteError, RouteNotFoundError } f
 import type { Executor } from '../executor/executor';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
+import { randomHex } from '../observability/trace-ids';
 import { CallBudget } from '../resilience/call-budget';
 import type { Serializer } from '../serialization/serializer';
 import { WIRE_VERSION, type Invocation } from '../serialization/wire';
@@ -28,9 +29,6 @@ export interface RemoteRouterDeps {
   /** A local instance of a (non-hosted) endpoint class, for an explicit local fallback. */
   localInstance(metadata: EndpointMetadata): object;
 }
-
-// randomUUID draws from a cached entropy pool: far cheaper per call than randomBytes.
-const hex = (bytes: number): string => (randomUUID() + randomUUID()).replace(/-/g, '').slice(0, bytes * 2);
 
 /**
  * Carries out the routing decision of DESIGN.md for calls whose endpoint this process does not
@@ -81,7 +79,7 @@ export class RemoteRouter {
         args: this.deps.serializer.encodeArgs(args, where),
         callId: options.callId ?? randomUUID(),
         deadline: budget.deadline,
-        traceparent: childTraceparent(outer?.traceparent, hex),
+        traceparent: childTraceparent(outer?.traceparent, randomHex),
         contract: this.contractOf(metadata),
       };
       const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;

@@ -14,6 +14,38 @@ export type ErrorClass = new (...args: any[]) => Error;
 /** The JSON shape of an encoded value: superjson's `{ json, meta? }`. */
 export type EncodedValue = SuperJSONResult;
 
+/**
+ * True when superjson would write `value` as it is, with no meta: strings, finite numbers other
+ * than -0, booleans, null, and dense arrays and plain objects of those. Anything else (undefined,
+ * NaN, Date, binary, a class instance, a function) takes superjson's own path.
+ */
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (depth >= MAX_PLAIN_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value) as unknown;
+      if (proto !== Object.prototype && proto !== null) return false;
+      for (const key in value) if (!isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/** Deeper values take superjson's path (and the decoder's depth limit). */
+const MAX_PLAIN_DEPTH = 64;
+
 const TYPED_ARRAYS = {
   Int8Array,
   Uint8Array,
@@ -109,6 +141,8 @@ export class Serializer {
   /** Encodes one value; `where` names it in errors (e.g. `argument 1 of ImageProcessor.resize`). */
   encode(value: unknown, where = 'value'): EncodedValue {
     try {
+      // Plain JSON is what superjson would write unchanged, without meta: skip its walk.
+      if (isPlainJson(value, 0)) return { json: value as EncodedValue['json'] };
       return this.superjson.serialize(value as never);
     } catch (cause) {
       throw new SerializationError(
@@ -124,6 +158,8 @@ export class Serializer {
       throw new SerializationError(`${where} is not an encoded value: expected an object with a "json" field.`, { position: where });
     }
     assertSafeJson(encoded, where);
+    // Without meta superjson changes nothing: the JSON is the value.
+    if ((encoded as EncodedValue).meta === undefined) return (encoded as EncodedValue).json as T;
     try {
       return this.superjson.deserialize<T>(encoded as EncodedValue);
     } catch (cause) {

@@ -13,10 +13,19 @@ export function declaredParameterCount(method: RemoteMethodMetadata): number {
   return Math.max(method.arity, method.paramTypes.length);
 }
 
+/** Whether a parameter type has class-validator rules, per type: the lookup walks every rule registered. */
+const validated = new WeakMap<object, boolean>();
+
 /** True if `type` is a class carrying class-validator decorators (own or inherited). */
 function hasValidationRules(type: unknown): type is AnyClass {
   if (typeof type !== 'function') return false;
-  return getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
+  let known = validated.get(type);
+  if (known === undefined) {
+    // A class's decorators run when it is declared, before any method that takes it can run.
+    known = getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
+    validated.set(type, known);
+  }
+  return known;
 }
 
 /** `argument 1 (CreateReportDto).title: title must be ...`, one line per violated constraint, nested included. */
@@ -42,7 +51,7 @@ function describeViolations(errors: ValidationError[], prefix: string, out: stri
 export async function prepareArguments(
   method: RemoteMethodMetadata,
   decoded: unknown[],
-  signal: AbortSignal,
+  signal: () => AbortSignal,
   where: string,
 ): Promise<unknown[]> {
   const declared = declaredParameterCount(method);
@@ -59,7 +68,7 @@ export async function prepareArguments(
   const args = decoded.slice(0, callerMax);
   if (signalSlot) {
     while (args.length < callerMax) args.push(undefined);
-    args.push(signal);
+    args.push(signal());
   }
 
   const violations: string[] = [];

@@ -114,7 +114,7 @@ export class Dispatcher implements JobDispatcher {
       if (!Array.isArray(decoded)) {
         throw new InvalidRequestError(`the arguments must decode to an array, got ${typeof decoded}. Send args as the encoding of an argument list.`, { endpoint, method });
       }
-      const args = await prepareArguments(route, decoded, budget.signal, where);
+      const args = await prepareArguments(route, decoded, () => budget.signal, where);
       const instance = this.runtime.instanceOf(hosted.metadata.target) as Record<string, unknown>;
       const fn = instance[route.property];
       if (typeof fn !== 'function') {
@@ -126,9 +126,15 @@ export class Dispatcher implements JobDispatcher {
       // A job cancelled before its method started never starts.
       context.signal.throwIfAborted();
       stage = 'method';
-      const result: unknown = await runWithInvocationContext({ deadline: invocation.deadline, signal: budget.signal, traceparent: invocation.traceparent }, () =>
-        (fn as (...a: unknown[]) => unknown).apply(instance, args),
-      );
+      // The signal is read (and so made) only if the method calls another endpoint.
+      const callContext = {
+        deadline: invocation.deadline,
+        traceparent: invocation.traceparent,
+        get signal(): AbortSignal {
+          return budget.signal;
+        },
+      };
+      const result: unknown = await runWithInvocationContext(callContext, () => (fn as (...a: unknown[]) => unknown).apply(instance, args));
       const output: WireOutput = { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) };
       return { status: 'COMPLETED', output };
     } catch (error) {
