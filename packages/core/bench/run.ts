@@ -8,6 +8,7 @@ import { startChild, type BenchChild } from './child-process';
 import { benchDirectoryStampede, DIRECTORY_STAMPEDE_FULL, DIRECTORY_STAMPEDE_QUICK } from './directory-stampede';
 import { benchLocalOverhead, LOCAL_OVERHEAD_FULL, LOCAL_OVERHEAD_QUICK } from './local-overhead';
 import { benchMemory, MEMORY_FULL, MEMORY_QUICK } from './memory';
+import { benchRecovery, RECOVERY_FULL, RECOVERY_QUICK } from './recovery';
 import { benchRemoteCalls, REMOTE_CALLS_FULL, REMOTE_CALLS_QUICK } from './remote-calls';
 import { benchSerialization, SERIALIZATION_FULL, SERIALIZATION_QUICK } from './serialization';
 import { benchWorkerServer, WORKER_SERVER_FULL, WORKER_SERVER_QUICK } from './worker-server';
@@ -38,7 +39,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg.startsWith('--only=')) args.only = new Set(arg.slice(7).split(',').map(Number));
     else if (arg.startsWith('--out=')) args.out = resolve(arg.slice(6));
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('Usage: pnpm bench [--quick] [--only=1,2,...] [--out=results.md]\n');
+      process.stdout.write('Usage: pnpm bench [--quick] [--only=1,2,...,7] [--out=results.md]\n');
       process.exit(0);
     } else {
       process.stderr.write(`unknown argument ${JSON.stringify(arg)}; see --help\n`);
@@ -70,6 +71,9 @@ async function main(): Promise<void> {
     if (wanted(4)) rows.push(...(await benchSerialization(q ? SERIALIZATION_QUICK : SERIALIZATION_FULL, p)));
     if (wanted(5)) rows.push(...(await benchWorkerServer(url, worker!.info.pid, q ? WORKER_SERVER_QUICK : WORKER_SERVER_FULL, p)));
     if (wanted(6)) rows.push(...(await benchMemory(url, q ? MEMORY_QUICK : MEMORY_FULL, p)));
+    await worker?.stop();
+    // Benchmark 7 starts (and kills) workers of its own.
+    if (wanted(7)) rows.push(...(await benchRecovery(q ? RECOVERY_QUICK : RECOVERY_FULL, p)));
   } finally {
     await worker?.stop();
   }
