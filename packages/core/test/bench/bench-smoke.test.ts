@@ -148,8 +148,10 @@ describe('pnpm bench (smallest pieces, in-process)', () => {
       Array.from({ length: n }, () => ({ startedAt: 0, settledAt: 10, error: new EndpointUnavailableError('gone', { address: 'x', mayHaveRun: true }) }));
     const round = (over: Partial<RecoveryRound>): RecoveryRound => ({
       inFlightAtKill: 16,
+      exitSeenMs: 2,
       victimShare: 0.5,
       failed: failed(8),
+      failedStartedAfterKill: 1,
       recoveryMs: 30,
       firstNewSuccessMs: 4,
       firstSuccessMs: 1,
@@ -164,11 +166,11 @@ describe('pnpm bench (smallest pieces, in-process)', () => {
       ['kill → first success of a call started after it', 'ms', ''],
       ['killed worker restarted on its port: ready → first call on it', 'ms', '≤ 2000 ms'],
     ]);
-    expect(rows[0]!.detail).toContain('per kill: 8, 6; in flight at the kill: 16, 16');
+    expect(rows[0]!.detail).toContain('per kill: 8, 6, of which started after the kill: 1, 1; in flight at the kill: 16, 16');
     expect(rows[0]!.detail).toContain('EndpointUnavailableError ×14');
     // Both targets are checked on the worst kill, not the median.
     expect(rows[1]).toMatchObject({ result: '2,600 ms', verdict: 'MISS' });
-    expect(rows[1]!.detail).toBe('per kill: 30, 2,600 (worst shown); every later call succeeded (up to the next kill); 1 kill(s) still failing calls after the 2,500 ms window');
+    expect(rows[1]!.detail).toBe('per kill: 30, 2,600 (worst shown); every later call succeeded (up to the next kill); the victim\'s exit was seen 2.0, 2.0 ms after the signal; 1 kill(s) still failing calls after the 2,500 ms window');
     // A restart that got no call counts as the whole timeout.
     expect(rows[3]).toMatchObject({ result: '10,000 ms', verdict: 'MISS' });
     expect(rows[3]!.detail).toBe('per restart: 300, 10,000 (worst shown); 1 got no call within 10,000 ms');
