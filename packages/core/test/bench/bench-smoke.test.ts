@@ -45,7 +45,7 @@ function expectWellFormed(row: ResultRow): void {
 
 describe('pnpm bench (smallest pieces, in-process)', () => {
   it('benchmark 4 (serialization) yields its rows, with the ratio-to-base64-in-JSON and wire-size targets', async () => {
-    const rows = await benchSerialization({ rounds: 1, binaryBytes: 64 * 1024, graphElements: 200, repetitions: 1 }, silentProgress);
+    const rows = await benchSerialization({ rounds: 1, binaryBytes: 64 * 1024, graphElements: 200, repetitions: 1, binaryRepetitions: 1 }, silentProgress);
     rows.forEach(expectWellFormed);
     expect(rows.map((r) => r.case)).toEqual([
       '64.0 KB Uint8Array: Serializer round trip',
