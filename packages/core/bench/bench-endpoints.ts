@@ -30,6 +30,23 @@ export class BenchEcho {
     return n + 1;
   }
 
+  /** Adds two numbers: the worker-server benchmark, against a bare server doing the same sum. */
+  @Remote()
+  async add(a: number, b: number): Promise<number> {
+    return a + b;
+  }
+
+  /**
+   * Waits `ms` and returns the worker's pid: the recovery benchmark's load. Not idempotent (the
+   * default), so a call cut off by a killed worker fails instead of being resubmitted, and the
+   * pid shows which replica answered.
+   */
+  @Remote()
+  async work(ms: number): Promise<number> {
+    await sleep(ms);
+    return process.pid;
+  }
+
   /** Waits `ms` and returns it: the slow method of the memory benchmark. */
   @Remote({ timeoutMs: 300_000 })
   async sleep(ms: number): Promise<number> {

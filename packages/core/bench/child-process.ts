@@ -18,6 +18,8 @@ export interface BenchChild<T> {
   readonly pid: number;
   /** Ends the child (closes its stdin, then SIGTERM to its pid if it lingers) and waits for its exit. */
   stop(): Promise<void>;
+  /** SIGKILL: the child dies at once with whatever it was doing (a crashed replica); resolves on its exit. */
+  kill(): Promise<void>;
   /** Resolves with the next JSON line the child prints (for children that report more than once). */
   nextMessage<M = unknown>(): Promise<M>;
 }
@@ -44,6 +46,8 @@ export async function startChild<T>(script: string, args: readonly string[] = []
     env: { ...process.env, SWITCHYARD_LOG_LEVEL: 'warn', ...options.compiled?.env },
   });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  // Closing the stdin of a child that was killed can fail with EPIPE; the child is gone either way.
+  child.stdin!.on('error', () => undefined);
   const lines = createInterface({ input: child.stdout! });
   const queue: string[] = [];
   const waiters: Array<(line: string) => void> = [];
@@ -75,13 +79,19 @@ export async function startChild<T>(script: string, args: readonly string[] = []
     throw error;
   }
   let stopping: Promise<void> | undefined;
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
   return {
     info,
     pid: child.pid!,
     nextMessage,
+    kill: async () => {
+      if (gone()) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
     stop: () =>
       (stopping ??= (async () => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
+        if (gone()) return;
         child.stdin!.end();
         const timer = setTimeout(() => child.kill('SIGTERM'), 3_000);
         await exited;

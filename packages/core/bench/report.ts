@@ -97,7 +97,7 @@ export function renderTable(rows: readonly ResultRow[]): string {
   const out = [line(table[0]!), widths.map((w) => '-'.repeat(w)).join('  ')];
   let previous = '';
   for (const r of table.slice(1)) {
-    // A blank line between benchmarks keeps the six groups apart.
+    // A blank line between benchmarks keeps the groups apart.
     if (previous && r[0] !== previous) out.push('');
     previous = r[0]!;
     out.push(line(r));
@@ -156,8 +156,8 @@ export function renderResultsFile(rows: readonly ResultRow[], machine: MachineIn
     '',
     `Machine: ${describeMachine(machine)}.`,
     '',
-    'Written by `pnpm bench` (full runs only). Every target is a ratio or a count measured side by side in one run,',
-    'except the serialization and memory figures, which are absolute and so depend on the machine.',
+    'Written by `pnpm bench` (full runs only). Every speed target is a ratio measured side by side in one run;',
+    'the memory (KB, MB) and recovery (ms) targets are absolute, and so depend on the machine.',
     '',
     renderMarkdown(rows),
     '',

@@ -9,10 +9,14 @@ export function endpointAddress(workerUrl: string): string {
   return `${workerUrl}/v2/${BENCH_ENDPOINT}`;
 }
 
-/** A pure client runtime (hosts nothing) that finds bench-echo at the worker via a StaticDirectory. */
-export function routedClient(workerUrl: string): Runtime {
+/**
+ * A pure client runtime (hosts nothing) that finds bench-echo via a StaticDirectory: at the
+ * worker, or at every worker of a list (replicas, as in the recovery benchmark).
+ */
+export function routedClient(workerUrl: string | readonly string[]): Runtime {
+  const addresses = typeof workerUrl === 'string' ? endpointAddress(workerUrl) : workerUrl.map(endpointAddress);
   return createRuntime({
-    directory: new StaticDirectory({ [BENCH_ENDPOINT]: endpointAddress(workerUrl) }),
+    directory: new StaticDirectory({ [BENCH_ENDPOINT]: addresses }),
     apiKey: BENCH_KEY,
     logger: benchLogger('bench-client'),
     env: {},
