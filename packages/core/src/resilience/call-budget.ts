@@ -1,4 +1,5 @@
 import { DeadlineExceededError } from '../errors';
+import { signalOf, type AbortSource } from './lazy-abort';
 
 /** Longest delay `setTimeout` accepts; longer values would fire after 1 ms, so timers re-arm instead. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -15,7 +16,7 @@ export interface CallBudgetOptions {
   /** An enclosing deadline (epoch ms) that the call may not outlive. */
   deadline?: number;
   /** Signals that abort the call (the caller's, the enclosing context's). */
-  signals?: ReadonlyArray<AbortSignal | undefined>;
+  signals?: ReadonlyArray<AbortSource | undefined>;
   /** Names the call in the DeadlineExceededError the signal aborts with. */
   endpoint?: string;
   method?: string;
@@ -37,7 +38,7 @@ export class CallBudget {
   /** When the budget was created, epoch ms. */
   readonly startedAt = Date.now();
   private controller: AbortController | undefined;
-  private readonly callerSignals: AbortSignal[];
+  private readonly callerSignals: AbortSource[];
   private timer: NodeJS.Timeout | undefined;
   private timedOut = false;
   private disposed = false;
@@ -45,11 +46,11 @@ export class CallBudget {
 
   private constructor(
     deadline: number,
-    signals: ReadonlyArray<AbortSignal | undefined>,
+    signals: ReadonlyArray<AbortSource | undefined>,
     private readonly label: { endpoint?: string; method?: string },
   ) {
     this.deadline = deadline;
-    this.callerSignals = signals.filter((s): s is AbortSignal => s !== undefined);
+    this.callerSignals = signals.filter((s): s is AbortSource => s !== undefined);
   }
 
   /** A budget of `timeoutMs` from now, never beyond an enclosing `deadline`. */
@@ -60,7 +61,7 @@ export class CallBudget {
   }
 
   /** A budget that ends at an absolute `deadline` (epoch ms), or when `signal` aborts. */
-  static until(deadline: number, signal?: AbortSignal, label: { endpoint?: string; method?: string } = {}): CallBudget {
+  static until(deadline: number, signal?: AbortSource, label: { endpoint?: string; method?: string } = {}): CallBudget {
     return new CallBudget(deadline, [signal], label);
   }
 
@@ -113,7 +114,7 @@ export class CallBudget {
     this.disposed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.controller) for (const s of this.callerSignals) s.removeEventListener('abort', this.onCallerAbort);
+    if (this.controller) for (const s of this.callerSignals) signalOf(s).removeEventListener('abort', this.onCallerAbort);
   }
 
   private arm(): AbortController {
@@ -125,7 +126,7 @@ export class CallBudget {
       controller.abort(aborted.reason);
       return controller;
     }
-    for (const s of this.callerSignals) s.addEventListener('abort', this.onCallerAbort, { once: true });
+    for (const s of this.callerSignals) signalOf(s).addEventListener('abort', this.onCallerAbort, { once: true });
     this.tick();
     return controller;
   }

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /** Options of {@link CallOutcomeCache}. */
 export interface CallOutcomeCacheOptions {
   /** How long a finished call's outcome is remembered, ms (the dispatcher passes `dedupTtlMs`). */
@@ -8,31 +10,28 @@ export interface CallOutcomeCacheOptions {
   now?: () => number;
 }
 
-interface Entry<T> {
-  promise: Promise<T>;
-  /** Epoch ms after which the entry is forgotten; Infinity while the call runs. */
-  expiresAt: number;
-}
-
 /**
  * Remembers the outcome of each call by key so a resubmitted call (same callId) gets the first
  * outcome instead of running again. While the first call runs, duplicates share its promise.
- * Memory is bounded: entries expire `ttlMs` after the call finished, and past `maxEntries` the
- * least recently used entry is dropped (a Map keeps insertion order; a hit re-inserts).
+ * Memory is bounded: an outcome expires `ttlMs` after its call finished (a running call never
+ * expires), and past `maxEntries` the least recently used entry is dropped. The bookkeeping is
+ * lru-cache's (O(1) per call; a Map used as an LRU rescans the holes its deletes leave).
  */
 export class CallOutcomeCache<T> {
-  private readonly entries = new Map<string, Entry<T>>();
+  private readonly entries: LRUCache<string, { promise: Promise<T> }>;
   private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
 
   constructor(options: CallOutcomeCacheOptions) {
     this.ttlMs = options.ttlMs;
-    this.maxEntries = options.maxEntries;
-    this.now = options.now ?? Date.now;
+    this.entries = new LRUCache({
+      max: options.maxEntries,
+      // Staleness is checked against the clock on every look-up (tests pass their own clock).
+      ttlResolution: 0,
+      ...(options.now ? { perf: { now: options.now } } : {}),
+    });
   }
 
-  /** Number of remembered calls (running or finished). */
+  /** Number of remembered calls (running or finished; expired ones until they are looked up or pushed out). */
   get size(): number {
     return this.entries.size;
   }
@@ -42,38 +41,22 @@ export class CallOutcomeCache<T> {
    * result of `run()`, which is remembered. `run` must not throw (its promise must resolve).
    */
   getOrRun(key: string, run: () => Promise<T>): Promise<T> {
-    const now = this.now();
-    this.forgetExpired(now);
     const existing = this.entries.get(key);
-    if (existing && existing.expiresAt > now) {
-      this.entries.delete(key);
-      this.entries.set(key, existing);
-      return existing.promise;
-    }
-    if (existing) this.entries.delete(key);
-    const entry: Entry<T> = { promise: run(), expiresAt: Number.POSITIVE_INFINITY };
-    this.entries.set(key, entry);
+    if (existing) return existing.promise;
+    const entry = { promise: run() };
+    // No TTL while the call runs: a duplicate must share it however long it takes.
+    this.entries.set(key, entry, { ttl: 0 });
     void entry.promise.then(
       () => {
-        entry.expiresAt = this.now() + this.ttlMs;
+        if (this.entries.peek(key) !== entry) return;
+        if (this.ttlMs === 0) this.entries.delete(key);
+        else this.entries.set(key, entry, { ttl: this.ttlMs, noUpdateTTL: false });
       },
       () => {
         // A rejected run is not an outcome worth replaying; the next duplicate runs again.
-        if (this.entries.get(key) === entry) this.entries.delete(key);
+        if (this.entries.peek(key) === entry) this.entries.delete(key);
       },
     );
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
     return entry.promise;
-  }
-
-  /** Drops expired entries from the least recently used end (cheap: stops at the first live one). */
-  private forgetExpired(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (entry.expiresAt > now) break;
-      this.entries.delete(key);
-    }
   }
 }

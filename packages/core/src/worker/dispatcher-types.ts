@@ -1,3 +1,4 @@
+import type { AbortSource } from '../resilience/lazy-abort';
 import type { WireFailure } from '../errors';
 import type { WireOutput } from '../serialization/wire';
 
@@ -5,8 +6,11 @@ import type { WireOutput } from '../serialization/wire';
 export interface JobContext {
   /** The RunPod job id (or the load-balancer request id). */
   jobId: string;
-  /** Fires when the job is cancelled; the method receives it if it takes an AbortSignal. */
-  signal: AbortSignal;
+  /**
+   * Aborts when the job is cancelled; the method receives its AbortSignal if it takes one. A
+   * LazyAbort makes that signal only if the method (or a call it makes) needs it.
+   */
+  signal: AbortSource;
   /**
    * The endpoint the job was sent to (the `/v2/{endpointId}` of the local HTTP API), when known.
    * An invocation naming another endpoint is refused with RouteNotFoundError.

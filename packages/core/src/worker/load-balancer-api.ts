@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpRefusal, parseJsonBody, readBody, sendJson, sendRefusal, type BearerAuth } from '../http';
 import type { Logger } from '../observability/logger';
+import { LazyAbort } from '../resilience/lazy-abort';
 import { WIRE_VERSION } from '../serialization/wire';
 import type { JobDispatcher } from './dispatcher-types';
 
@@ -78,7 +79,7 @@ export class LoadBalancerApi {
       throw new HttpRefusal(503, 'This worker is shutting down. Send the request to another worker.', { connection: 'close' });
     }
     const invocation = parseJsonBody(await readBody(req, this.options.maxBodyBytes, '/execute'), INVOCATION_EXAMPLE);
-    const controller = new AbortController();
+    const controller = new LazyAbort();
     // The caller hung up before the reply: the work is no longer wanted.
     const onClose = () => {
       if (!res.writableFinished) controller.abort();
@@ -86,7 +87,7 @@ export class LoadBalancerApi {
     res.once('close', onClose);
     const requestId = req.headers['x-request-id'];
     const jobId = typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128 ? requestId : `lb-${randomUUID()}`;
-    const outcome = await this.options.dispatcher.dispatch(invocation, { jobId, signal: controller.signal });
+    const outcome = await this.options.dispatcher.dispatch(invocation, { jobId, signal: controller });
     if (outcome.status === 'COMPLETED') {
       sendJson(res, 200, outcome.output);
     } else {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../observability/logger';
+import { LazyAbort } from '../resilience/lazy-abort';
 import { failureJson } from '../serialization/failure';
 import type { JobDispatcher } from './dispatcher-types';
 
@@ -27,6 +29,7 @@ export interface QueueHealth {
 
 interface Job {
   id: string;
+  /** The job's input; dropped once the job has run, so a kept result does not keep its arguments. */
   input: unknown;
   status: LocalJobStatus;
   submittedAt: number;
@@ -36,7 +39,8 @@ interface Job {
   error?: string;
   /** How long the result is kept after the job ends, ms. */
   retainMs: number;
-  controller: AbortController;
+  /** Aborted on cancel; its AbortSignal is made only if the method takes one. */
+  cancellation: LazyAbort;
   /** Resolves when the job reaches a terminal status. */
   settled: Promise<void>;
   markSettled: () => void;
@@ -54,9 +58,6 @@ export interface LocalJobQueueOptions {
   logger?: Logger;
 }
 
-/** A full expiry pass runs at most this often; `find` checks its own job every time. */
-const SWEEP_INTERVAL_MS = 1_000;
-
 const TERMINAL: ReadonlySet<LocalJobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
 
 /** True for COMPLETED, FAILED, CANCELLED. */
@@ -70,26 +71,27 @@ export function isTerminal(status: LocalJobStatus): boolean {
  * and results that expire after their retention time (or when too many are kept).
  */
 export class LocalJobQueue {
-  private readonly jobs = new Map<string, Job>();
-  /** Finished jobs in the order they finished, for expiry and the retention bound. */
-  private readonly finished = new Map<string, Job>();
+  /** Jobs queued or running. */
+  private readonly active = new Map<string, Job>();
+  /**
+   * Finished jobs, each with its own retention time; past `maxRetainedJobs` the least recently
+   * used is forgotten first. lru-cache keeps this O(1) per job.
+   */
+  private readonly finished: LRUCache<string, Job>;
   private readonly waiting: Job[] = [];
   private readonly runningWork = new Set<Promise<void>>();
   private readonly concurrency: number;
-  private readonly maxRetained: number;
   private busySlots = 0;
   private completedCount = 0;
   private failedCount = 0;
-  private lastSweep = 0;
 
   constructor(private readonly options: LocalJobQueueOptions) {
     this.concurrency = options.concurrency;
-    this.maxRetained = options.maxRetainedJobs;
+    this.finished = new LRUCache({ max: options.maxRetainedJobs, ttlResolution: 0 });
   }
 
   /** Queues a job and returns its id; it starts as soon as a slot is free. */
   submit(input: unknown, options: { idPrefix?: string; retainMs: number }): { id: string; status: 'IN_QUEUE' } {
-    this.sweep();
     let resolveSettled!: () => void;
     const settled = new Promise<void>((resolve) => (resolveSettled = resolve));
     const job: Job = {
@@ -98,11 +100,11 @@ export class LocalJobQueue {
       status: 'IN_QUEUE',
       submittedAt: Date.now(),
       retainMs: options.retainMs,
-      controller: new AbortController(),
+      cancellation: new LazyAbort(),
       settled,
       markSettled: resolveSettled,
     };
-    this.jobs.set(job.id, job);
+    this.active.set(job.id, job);
     this.waiting.push(job);
     // The reply describes the job as accepted; it may start right after.
     const accepted = { id: job.id, status: 'IN_QUEUE' as const };
@@ -141,7 +143,7 @@ export class LocalJobQueue {
       this.finish(job, 'CANCELLED');
     } else if (job.status === 'IN_PROGRESS') {
       this.finish(job, 'CANCELLED');
-      job.controller.abort();
+      job.cancellation.abort();
     }
     return this.describe(job);
   }
@@ -155,10 +157,8 @@ export class LocalJobQueue {
 
   /** Counts for `/health`. completed/failed count since start; the rest are current. */
   health(): QueueHealth {
-    let inProgress = 0;
-    for (const job of this.jobs.values()) if (job.status === 'IN_PROGRESS') inProgress++;
     return {
-      jobs: { completed: this.completedCount, failed: this.failedCount, inProgress, inQueue: this.waiting.length, retried: 0 },
+      jobs: { completed: this.completedCount, failed: this.failedCount, inProgress: this.active.size - this.waiting.length, inQueue: this.waiting.length, retried: 0 },
       workers: { idle: this.concurrency - this.busySlots, running: this.busySlots },
     };
   }
@@ -185,10 +185,12 @@ export class LocalJobQueue {
   }
 
   private async execute(job: Job): Promise<void> {
+    const input = job.input;
+    job.input = undefined;
     try {
-      const outcome = await this.options.dispatcher.dispatch(job.input, {
+      const outcome = await this.options.dispatcher.dispatch(input, {
         jobId: job.id,
-        signal: job.controller.signal,
+        signal: job.cancellation,
         endpoint: this.options.endpoint,
       });
       // A job cancelled while it ran stays CANCELLED whatever the method did afterwards.
@@ -213,38 +215,18 @@ export class LocalJobQueue {
   private finish(job: Job, status: 'COMPLETED' | 'FAILED' | 'CANCELLED'): void {
     job.status = status;
     job.finishedAt = Date.now();
+    job.input = undefined;
     if (status === 'COMPLETED') this.completedCount++;
     if (status === 'FAILED') this.failedCount++;
-    this.finished.set(job.id, job);
-    while (this.finished.size > this.maxRetained) this.forget(this.finished.keys().next().value as string);
+    this.active.delete(job.id);
+    // A retention of 0 keeps nothing (lru-cache reads a TTL of 0 as "no TTL").
+    if (job.retainMs > 0) this.finished.set(job.id, job, { ttl: job.retainMs });
     job.markSettled();
   }
 
+  /** The job, if it is queued, running, or finished within its retention time. */
   private find(id: string): Job | undefined {
-    this.sweep();
-    const job = this.jobs.get(id);
-    if (job && this.expired(job, Date.now())) {
-      this.forget(id);
-      return undefined;
-    }
-    return job;
-  }
-
-  private expired(job: Job, now: number): boolean {
-    return job.finishedAt !== undefined && now - job.finishedAt >= job.retainMs;
-  }
-
-  /** Forgets expired results; a full pass at most once a second (find() checks its own job). */
-  private sweep(): void {
-    const now = Date.now();
-    if (now - this.lastSweep < SWEEP_INTERVAL_MS) return;
-    this.lastSweep = now;
-    for (const job of this.finished.values()) if (this.expired(job, now)) this.forget(job.id);
-  }
-
-  private forget(id: string): void {
-    this.jobs.delete(id);
-    this.finished.delete(id);
+    return this.active.get(id) ?? this.finished.get(id);
   }
 
   private describe(job: Job): JobView {

@@ -1,5 +1,6 @@
 import { DeadlineExceededError } from '../../src/errors';
 import { CallBudget } from '../../src/resilience/call-budget';
+import { LazyAbort } from '../../src/resilience/lazy-abort';
 
 // A budget makes its AbortController and timer only when its signal is read. Until then every
 // question must still get the answer the signal would give.
@@ -46,5 +47,45 @@ describe('CallBudget before its signal is read', () => {
     const signal = budget.signal;
     await new Promise((resolve) => setTimeout(resolve, 25));
     expect(signal.aborted).toBe(false);
+  });
+});
+
+describe('LazyAbort', () => {
+  it('reads like an AbortSignal before any signal is made, and a late signal is already aborted', () => {
+    const cancel = new LazyAbort();
+    expect(cancel.aborted).toBe(false);
+    expect(() => cancel.throwIfAborted()).not.toThrow();
+    cancel.abort(new Error('cancelled by the caller'));
+    cancel.abort(new Error('second reason, ignored'));
+    expect(cancel.aborted).toBe(true);
+    expect(cancel.reason).toEqual(new Error('cancelled by the caller'));
+    expect(() => cancel.throwIfAborted()).toThrow('cancelled by the caller');
+    expect(cancel.signal.aborted).toBe(true);
+    expect(cancel.signal.reason).toEqual(new Error('cancelled by the caller'));
+  });
+
+  it('aborts a signal made before the abort, with an AbortError by default', () => {
+    const cancel = new LazyAbort();
+    const signal = cancel.signal;
+    expect(cancel.signal).toBe(signal);
+    cancel.abort();
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as DOMException).name).toBe('AbortError');
+  });
+
+  it('ends a budget that was given it, read lazily or through the signal', async () => {
+    const lazy = new LazyAbort();
+    const budget = CallBudget.until(Date.now() + 60_000, lazy);
+    lazy.abort(new Error('job cancelled'));
+    expect(budget.callerAborted).toBe(true);
+    expect(() => budget.throwIfOver()).toThrow('job cancelled');
+
+    const later = new LazyAbort();
+    const armed = CallBudget.until(Date.now() + 60_000, later);
+    const signal = armed.signal;
+    later.abort(new Error('cancelled while running'));
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toEqual(new Error('cancelled while running'));
+    armed.dispose();
   });
 });

@@ -27,7 +27,7 @@ describe('CallOutcomeCache', () => {
     await pending;
     time.advance(99);
     expect(await cache.getOrRun('a', async () => 'again')).toBe('slow');
-    time.advance(1);
+    time.advance(2);
     expect(await cache.getOrRun('a', async () => 'again')).toBe('again');
   });
 
@@ -40,6 +40,25 @@ describe('CallOutcomeCache', () => {
     expect(cache.size).toBe(2);
     expect(await cache.getOrRun('a', async () => 'a3')).toBe('a1');
     expect(await cache.getOrRun('b', async () => 'b2')).toBe('b2');
+  });
+
+  it('forgets an outcome at once with a TTL of 0, but still shares a running call', async () => {
+    const cache = new CallOutcomeCache<string>({ ttlMs: 0, maxEntries: 10 });
+    let finish!: (v: string) => void;
+    const pending = cache.getOrRun('a', () => new Promise<string>((resolve) => (finish = resolve)));
+    expect(cache.getOrRun('a', async () => 'dup')).toBe(pending);
+    finish('first');
+    await pending;
+    await Promise.resolve();
+    expect(await cache.getOrRun('a', async () => 'second')).toBe('second');
+  });
+
+  it('stays bounded under a long stream of distinct calls', async () => {
+    const cache = new CallOutcomeCache<number>({ ttlMs: 600_000, maxEntries: 1_000 });
+    for (let i = 0; i < 50_000; i++) await cache.getOrRun(`k${i}`, async () => i);
+    expect(cache.size).toBe(1_000);
+    expect(await cache.getOrRun('k49999', async () => -1)).toBe(49_999);
+    expect(await cache.getOrRun('k0', async () => -1)).toBe(-1);
   });
 
   it('does not remember a run that rejected', async () => {
