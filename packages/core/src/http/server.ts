@@ -50,8 +50,8 @@ export async function startHttpServer(
   options: HttpServerOptions,
   handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> | void,
 ): Promise<TrackedServer> {
-  const inFlight = new Set<Promise<void>>();
-  const responses = new Set<ServerResponse>();
+  // Each request being handled, with the promise of its handler.
+  const inFlight = new Map<ServerResponse, Promise<void>>();
   let closing = false;
   // Once the server stops accepting, every reply says Connection: close, so a keep-alive client
   // opens a new connection for its next request (refused, so sent elsewhere) instead of writing
@@ -59,17 +59,28 @@ export async function startHttpServer(
   const closeAfterReply = (res: ServerResponse): void => {
     if (!res.headersSent) res.setHeader('connection', 'close');
   };
+  const internalError = (res: ServerResponse): void => {
+    if (!res.headersSent && !res.destroyed) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal error"}');
+  };
   const server = createServer((req, res) => {
     if (closing) closeAfterReply(res);
-    responses.add(res);
-    res.once('close', () => responses.delete(res));
-    const work = Promise.resolve()
-      .then(() => handle(req, res))
-      .catch(() => {
-        if (!res.headersSent && !res.destroyed) res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal error"}');
-      })
-      .finally(() => inFlight.delete(work));
-    inFlight.add(work);
+    let work: Promise<void> | void;
+    try {
+      work = handle(req, res);
+    } catch {
+      internalError(res);
+      return;
+    }
+    if (!(work instanceof Promise)) return;
+    // One promise per request: the handler's, settled into the bookkeeping.
+    const tracked = work.then(
+      () => void inFlight.delete(res),
+      () => {
+        inFlight.delete(res);
+        internalError(res);
+      },
+    );
+    inFlight.set(res, tracked);
   });
   server.keepAliveTimeout = options.keepAliveTimeoutMs;
   server.headersTimeout = options.keepAliveTimeoutMs + 1_000;
@@ -92,11 +103,11 @@ export async function startHttpServer(
     server,
     url,
     async settled() {
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight.values()]);
     },
     stopAccepting() {
       closing = true;
-      for (const res of responses) closeAfterReply(res);
+      for (const res of inFlight.keys()) closeAfterReply(res);
       server.close();
       server.closeIdleConnections();
     },

@@ -46,14 +46,15 @@ function describeViolations(errors: ValidationError[], prefix: string, out: stri
  *   is checked by the compiler;
  * - each argument whose declared type is a class with class-validator rules is converted from a
  *   plain object to that class (class-transformer) and validated; every violation is listed.
- * Returns the arguments to call the method with.
+ * Returns the arguments to call the method with: at once when no parameter has validation rules
+ * (no promise on the hot path), else a promise of the validated arguments.
  */
-export async function prepareArguments(
+export function prepareArguments(
   method: RemoteMethodMetadata,
   decoded: unknown[],
   signal: () => AbortSignal,
   where: string,
-): Promise<unknown[]> {
+): unknown[] | Promise<unknown[]> {
   const declared = declaredParameterCount(method);
   // A trailing AbortSignal parameter is the worker's to fill: the caller never sends one.
   const signalSlot = declared > 0 && method.paramTypes[declared - 1] === AbortSignal;
@@ -71,6 +72,12 @@ export async function prepareArguments(
     args.push(signal());
   }
 
+  for (let i = 0; i < args.length; i++) if (hasValidationRules(method.paramTypes[i])) return validateArguments(method, args, where);
+  return args;
+}
+
+/** Converts and validates each argument whose declared type has class-validator rules; every violation is listed. */
+async function validateArguments(method: RemoteMethodMetadata, args: unknown[], where: string): Promise<unknown[]> {
   const violations: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const type = method.paramTypes[i];

@@ -82,12 +82,12 @@ export class Dispatcher implements JobDispatcher {
     return this.endpoints.has(name);
   }
 
-  async dispatch(input: unknown, context: JobContext): Promise<JobOutcome> {
+  dispatch(input: unknown, context: JobContext): Promise<JobOutcome> {
     let invocation: Invocation;
     try {
       invocation = parseInvocation(input);
     } catch (error) {
-      return this.failed(error, requestErrorStatus(error));
+      return Promise.resolve(this.failed(error, requestErrorStatus(error)));
     }
     // Keyed by route as well, so one caller's callId can never replay another route's result.
     const key = `${invocation.endpoint}\u0000${invocation.method}\u0000${invocation.callId}`;
@@ -114,7 +114,8 @@ export class Dispatcher implements JobDispatcher {
       if (!Array.isArray(decoded)) {
         throw new InvalidRequestError(`the arguments must decode to an array, got ${typeof decoded}. Send args as the encoding of an argument list.`, { endpoint, method });
       }
-      const args = await prepareArguments(route, decoded, () => budget.signal, where);
+      const prepared = prepareArguments(route, decoded, () => budget.signal, where);
+      const args = Array.isArray(prepared) ? prepared : await prepared;
       const instance = this.runtime.instanceOf(hosted.metadata.target) as Record<string, unknown>;
       const fn = instance[route.property];
       if (typeof fn !== 'function') {

@@ -41,9 +41,8 @@ interface Job {
   retainMs: number;
   /** Aborted on cancel; its AbortSignal is made only if the method takes one. */
   cancellation: LazyAbort;
-  /** Resolves when the job reaches a terminal status. */
-  settled: Promise<void>;
-  markSettled: () => void;
+  /** Called once when the job reaches a terminal status (waiting runsync / status-sync requests). */
+  onSettled: Array<() => void> | undefined;
 }
 
 /** Options of {@link LocalJobQueue}. */
@@ -79,7 +78,8 @@ export class LocalJobQueue {
    */
   private readonly finished: LRUCache<string, Job>;
   private readonly waiting: Job[] = [];
-  private readonly runningWork = new Set<Promise<void>>();
+  /** Resolved when no job runs any more (drain). */
+  private readonly idle: Array<() => void> = [];
   private readonly concurrency: number;
   private busySlots = 0;
   private completedCount = 0;
@@ -92,8 +92,6 @@ export class LocalJobQueue {
 
   /** Queues a job and returns its id; it starts as soon as a slot is free. */
   submit(input: unknown, options: { idPrefix?: string; retainMs: number }): { id: string; status: 'IN_QUEUE' } {
-    let resolveSettled!: () => void;
-    const settled = new Promise<void>((resolve) => (resolveSettled = resolve));
     const job: Job = {
       id: `${options.idPrefix ?? ''}${randomUUID()}`,
       input,
@@ -101,8 +99,7 @@ export class LocalJobQueue {
       submittedAt: Date.now(),
       retainMs: options.retainMs,
       cancellation: new LazyAbort(),
-      settled,
-      markSettled: resolveSettled,
+      onSettled: undefined,
     };
     this.active.set(job.id, job);
     this.waiting.push(job);
@@ -123,9 +120,13 @@ export class LocalJobQueue {
     const job = this.find(id);
     if (!job) return undefined;
     if (!isTerminal(job.status)) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([job.settled, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-      clearTimeout(timer);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, waitMs);
+        (job.onSettled ??= []).push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     }
     return this.describe(job);
   }
@@ -166,7 +167,7 @@ export class LocalJobQueue {
   /** Cancels queued jobs and waits for running ones to finish. */
   async drain(): Promise<void> {
     this.purgeQueue();
-    while (this.runningWork.size > 0) await Promise.allSettled([...this.runningWork]);
+    if (this.busySlots > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private pump(): void {
@@ -175,12 +176,11 @@ export class LocalJobQueue {
       this.busySlots++;
       job.status = 'IN_PROGRESS';
       job.startedAt = Date.now();
-      const work = this.execute(job).finally(() => {
-        this.runningWork.delete(work);
+      void this.execute(job).then(() => {
         this.busySlots--;
+        if (this.busySlots === 0 && this.idle.length > 0) for (const resolve of this.idle.splice(0)) resolve();
         this.pump();
       });
-      this.runningWork.add(work);
     }
   }
 
@@ -221,7 +221,9 @@ export class LocalJobQueue {
     this.active.delete(job.id);
     // A retention of 0 keeps nothing (lru-cache reads a TTL of 0 as "no TTL").
     if (job.retainMs > 0) this.finished.set(job.id, job, { ttl: job.retainMs });
-    job.markSettled();
+    const waiting = job.onSettled;
+    job.onSettled = undefined;
+    if (waiting) for (const wake of waiting) wake();
   }
 
   /** The job, if it is queued, running, or finished within its retention time. */
