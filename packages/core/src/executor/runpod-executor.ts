@@ -4,7 +4,7 @@ import type { EndpointAddress } from '../directory/endpoint-address';
 import { RemoteExecutionError, UnauthorizedError } from '../errors';
 import { cappedExponentialDelay, retryAfterMs } from '../resilience/backoff';
 import { sleep } from '../resilience/call-budget';
-import { AddressSlots } from '../resilience/request-slots';
+import { AddressSlots, type RequestSlots } from '../resilience/request-slots';
 import { AttemptFailure } from '../resilience/transport-failure';
 import { parseFailure } from '../serialization/failure';
 import { assertWireOutput, type WireOutput } from '../serialization/wire';
@@ -19,6 +19,14 @@ import { isTerminal, parseJobBody, type RunpodJob } from './runpod-job';
 /** RunPod accepts `?wait=` from 1000 to 300000 ms (protocol reference §1.4). */
 const MIN_RUNSYNC_WAIT_MS = 1_000;
 const MAX_RUNSYNC_WAIT_MS = 300_000;
+
+/** Where one submission goes, and the request slots it holds. */
+interface Submission {
+  route: '/run' | '/runsync';
+  /** `?wait=` of a runsync, ms. */
+  wait: number;
+  slots: RequestSlots;
+}
 
 /** Options of {@link RunpodExecutor}. Unset values come from the resolved defaults (env-overridable). */
 export interface RunpodExecutorOptions extends HttpExecutorOptions {
@@ -70,7 +78,16 @@ export class RunpodExecutor extends HttpExecutor {
   }
 
   protected async attempt(call: CallState, address: EndpointAddress): Promise<WireOutput> {
-    const first = await this.guard(call, address, () => this.submit(call, address));
+    const route = this.submission(call, address);
+    // The slot is taken before the circuit and the request: a call waiting for one holds no
+    // frames beyond this one (10,000 calls in flight mostly wait here).
+    const release = await route.slots.acquire(call.request.budget.signal);
+    let first: RunpodJob;
+    try {
+      first = await this.guard(call, address, () => this.submit(call, address, route));
+    } finally {
+      release();
+    }
     call.jobId = first.id;
     const job = isTerminal(first.status) ? first : await this.pollUntilTerminal(call, address, first.id);
     return this.outcome(call, address, job);
@@ -81,18 +98,25 @@ export class RunpodExecutor extends HttpExecutor {
     return super.abandon(call);
   }
 
-  /** POST /runsync (or /run): the accepted job, or an AttemptFailure / typed error. */
-  private async submit(call: CallState, address: EndpointAddress): Promise<RunpodJob> {
+  /**
+   * Where a submission goes: `/runsync?wait=` with a runsync slot, or `/run` with a short one. A
+   * budget shorter than runsync's shortest wait could end before any reply carries a job id,
+   * leaving a job nobody can cancel; /run answers with the id at once. /run also keeps calls
+   * beyond the busy runsync slots from holding a connection for the whole job.
+   */
+  private submission(call: CallState, address: EndpointAddress): Submission {
     const { budget } = call.request;
     const wanted = Math.min(this.runsyncWaitMs, budget.remaining() - this.defaults.runsyncHeadroomMs);
     const wait = Math.min(MAX_RUNSYNC_WAIT_MS, Math.max(MIN_RUNSYNC_WAIT_MS, Math.floor(wanted)));
     const slots = this.slots.for(address.url);
-    // A budget shorter than runsync's shortest wait could end before any reply carries a job id,
-    // leaving a job nobody can cancel; /run answers with the id at once. /run also keeps calls
-    // beyond the busy runsync slots from holding a connection for the whole job.
     const useRun = (wanted < MIN_RUNSYNC_WAIT_MS || slots.long.free === 0) && call.bodyBytes <= this.runPayloadLimit;
-    const route = useRun ? '/run' : '/runsync';
-    const release = await (useRun ? slots.short : slots.long).acquire(budget.signal);
+    return useRun ? { route: '/run', wait, slots: slots.short } : { route: '/runsync', wait, slots: slots.long };
+  }
+
+  /** POST /runsync (or /run), holding the slot `attempt` took: the accepted job, or an AttemptFailure / typed error. */
+  private async submit(call: CallState, address: EndpointAddress, { route, wait }: Submission): Promise<RunpodJob> {
+    const { budget } = call.request;
+    const useRun = route === '/run';
     let reply: HttpReply;
     try {
       reply = await this.transport.send({
@@ -107,8 +131,6 @@ export class RunpodExecutor extends HttpExecutor {
     } catch (error) {
       if (budget.aborted) throw error;
       throw noReplyFailure(route, error);
-    } finally {
-      release();
     }
     if (reply.status < 200 || reply.status > 299) throw replyFailure(this.sent(call, address, route), reply);
     return parseJobBody(reply.text, call.where, `${address.url}${route}`);
