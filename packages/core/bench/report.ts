@@ -168,3 +168,19 @@ export function renderResultsFile(rows: readonly ResultRow[], machine: MachineIn
     ...(notes.length > 0 ? ['## Notes', '', ...notes.map((n) => `- ${n}`), ''] : []),
   ].join('\n');
 }
+
+/** The README lines between these markers hold the last full run's table; `pnpm bench` rewrites them. */
+export const README_START = '<!-- bench:last-full-run:start -->';
+export const README_END = '<!-- bench:last-full-run:end -->';
+
+/**
+ * `readme` with the text between the markers replaced by the machine line and the table of
+ * `rows`. Throws when the markers are missing or out of order, naming them.
+ */
+export function spliceReadmeTable(readme: string, rows: readonly ResultRow[], machine: MachineInfo): string {
+  const start = readme.indexOf(README_START);
+  const end = readme.indexOf(README_END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} block for the benchmark table; add the two markers around it.`);
+  const block = ['', `**Last full run** (${describeMachine(machine)}; also in \`packages/core/bench/RESULTS.md\`).`, '', renderMarkdown(rows), ''].join('\n');
+  return readme.slice(0, start + README_START.length) + block + readme.slice(end);
+}

@@ -2,7 +2,7 @@
 // table. Complete full runs write bench/RESULTS.md; --out=FILE writes any run's results there. Exit code 0
 // whenever the benchmarks ran, targets missed or not; non-zero only when something crashed.
 import 'reflect-metadata';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { startChild, type BenchChild } from './child-process';
 import { benchDirectoryStampede, DIRECTORY_STAMPEDE_FULL, DIRECTORY_STAMPEDE_QUICK } from './directory-stampede';
@@ -13,7 +13,7 @@ import { benchRemoteCalls, REMOTE_CALLS_FULL, REMOTE_CALLS_QUICK } from './remot
 import { benchSerialization, SERIALIZATION_FULL, SERIALIZATION_QUICK } from './serialization';
 import { benchWorkerServer, WORKER_SERVER_FULL, WORKER_SERVER_QUICK } from './worker-server';
 import { stderrProgress } from './progress';
-import { describeMachine, machineInfo, missedTargets, renderResultsFile, renderTable, type ResultRow } from './report';
+import { describeMachine, machineInfo, missedTargets, renderResultsFile, renderTable, spliceReadmeTable, type ResultRow } from './report';
 
 /** How the figures were taken; printed under the table in the results file. */
 const METHOD_NOTES: readonly string[] = [
@@ -88,6 +88,12 @@ async function main(): Promise<void> {
   if (out) {
     writeFileSync(out, renderResultsFile(rows, machine, notes));
     process.stdout.write(`Results written to ${out}\n`);
+  }
+  // A complete full run is also the README's table.
+  if (!args.quick && !args.only && !args.out) {
+    const readme = resolve(__dirname, '../../../README.md');
+    writeFileSync(readme, spliceReadmeTable(readFileSync(readme, 'utf8'), rows, machine));
+    process.stdout.write(`README table updated: ${readme}\n`);
   }
 }
 

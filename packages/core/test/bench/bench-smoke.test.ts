@@ -4,7 +4,9 @@ import { memoryRows } from '../../bench/memory';
 import { silentProgress } from '../../bench/progress';
 import { recoveryRows, RECOVERY_QUICK, type RecoveryRound } from '../../bench/recovery';
 import { remoteCallRows } from '../../bench/remote-calls';
-import { makeRow, renderMarkdown, renderTable, type ResultRow } from '../../bench/report';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { makeRow, README_END, README_START, renderMarkdown, renderTable, spliceReadmeTable, type ResultRow } from '../../bench/report';
 import { benchSerialization } from '../../bench/serialization';
 import { EndpointUnavailableError } from '../../src/errors';
 import { workerServerRows } from '../../bench/worker-server';
@@ -189,5 +191,30 @@ describe('pnpm bench (smallest pieces, in-process)', () => {
     expect(text.split('\n')[0]).toMatch(/^Benchmark\s+Case\s+Median\s+Spread \(min–max\)\s+Detail\s+Target\s+Verdict$/);
     expect(text).toContain('MISS');
     expect(renderMarkdown(rows).split('\n')).toHaveLength(4);
+  });
+});
+
+describe('the README table of the last full run', () => {
+  const machine = { cores: 2, cpu: 'test cpu', node: 'v20.0.0', platform: 'linux-x64', date: '2026-01-01T00:00:00.000Z', mode: 'full' as const };
+  const rows = [makeRow({ bench: '9 test', case: 'a case', value: 1.5, unit: '×', target: { op: '>=', threshold: 1 } })];
+
+  it('replaces only the text between the markers, and keeps the markers for the next run', () => {
+    const readme = `intro\n${README_START}\nold table\n${README_END}\nnotes after\n`;
+    const once = spliceReadmeTable(readme, rows, machine);
+    expect(once.startsWith(`intro\n${README_START}`)).toBe(true);
+    expect(once.endsWith(`${README_END}\nnotes after\n`)).toBe(true);
+    expect(once).not.toContain('old table');
+    expect(once).toContain('| 9 test | a case |');
+    expect(once).toContain('test cpu');
+    expect(spliceReadmeTable(once, rows, machine)).toBe(once);
+  });
+
+  it('names the markers when the README lacks them', () => {
+    expect(() => spliceReadmeTable('no markers here', rows, machine)).toThrow(README_START);
+  });
+
+  it('finds the markers in the repository README', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../../README.md'), 'utf8');
+    expect(() => spliceReadmeTable(readme, rows, machine)).not.toThrow();
   });
 });
