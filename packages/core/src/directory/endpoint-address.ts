@@ -72,8 +72,19 @@ function refuse(rules: Pick<AddressRules, 'endpoint' | 'source'>, value: unknown
 }
 
 /**
+ * Ports the Fetch standard's "bad port" list blocks: `fetch` (and so ky, which carries
+ * Switchyard's cancel, health and directory requests) refuses to connect to them at all.
+ */
+const FETCH_BAD_PORTS = new Set([
+  1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123,
+  135, 137, 139, 143, 161, 179, 389, 427, 465, 512, 513, 514, 515, 526, 530, 531, 532, 540, 548, 554, 556, 563, 587, 601, 636, 989, 990, 993, 995,
+  1719, 1720, 1723, 2049, 3659, 4045, 4190, 5060, 5061, 6000, 6566, 6665, 6666, 6667, 6668, 6669, 6679, 6697, 10080,
+]);
+
+/**
  * The checks every address URL gets, whatever it serves: a string, an absolute http(s) URL, no
- * credentials, no query or fragment, no empty path segments. Returns the parsed URL.
+ * credentials, no query or fragment, no empty path segments, no port fetch refuses. Returns the
+ * parsed URL.
  */
 export function checkAddressUrl(value: unknown, rules: Pick<AddressRules, 'endpoint' | 'source'>, example = `${QUEUE_EXAMPLE}; or ${LB_EXAMPLE}`): URL {
   const fix = `Give an address like ${example}.`;
@@ -93,6 +104,9 @@ export function checkAddressUrl(value: unknown, rules: Pick<AddressRules, 'endpo
   }
   if (url.search || url.hash) refuse(rules, value, 'has a query string or fragment', `Remove everything from "?" or "#" on. ${fix}`);
   if (/\/\/./.test(url.pathname)) refuse(rules, value, 'has an empty path segment ("//")', fix);
+  if (url.port !== '' && FETCH_BAD_PORTS.has(Number(url.port))) {
+    refuse(rules, value, `uses port ${url.port}, which fetch refuses to connect to (a "bad port" of the Fetch standard; cancel, health and directory requests go through fetch)`, 'Serve the endpoint on another port, e.g. 8080.');
+  }
   return url;
 }
 

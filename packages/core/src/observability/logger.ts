@@ -3,6 +3,8 @@ import { redact, redactFields } from './redaction';
 
 /** Minimal structured logger. The runtime wraps every logger so secrets are redacted before anything is written. */
 export interface Logger {
+  /** Whether records of `level` are written; callers skip building a record nobody reads. Absent = true. */
+  enabled?(level: Exclude<LogLevelName, 'silent'>): boolean;
   debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
@@ -24,7 +26,10 @@ export interface ConsoleLoggerOptions {
   stream?: NodeJS.WritableStream;
 }
 
-/** Writes one line per record to a stream: `level [prefix] message key=value…`. */
+/**
+ * Writes one line per record to a stream: `level [prefix] message key=value…`. Multi-line
+ * values (an error's stack) follow on their own lines, indented.
+ */
 export class ConsoleLogger implements Logger {
   private readonly threshold: number;
 
@@ -32,16 +37,23 @@ export class ConsoleLogger implements Logger {
     this.threshold = ORDER[logLevelOf(options.level ?? 'info', 'ConsoleLogger option level')];
   }
 
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean {
+    return ORDER[level] >= this.threshold;
+  }
+
   private write(level: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < this.threshold) return;
     const secrets = this.options.secrets ?? [];
     const parts = [`${level.padEnd(5)}`, this.options.prefix ? `[${this.options.prefix}]` : '', redact(message, secrets)];
+    const blocks: string[] = [];
     if (fields) {
       for (const [k, v] of Object.entries(redactFields(fields, secrets))) {
-        if (v !== undefined) parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+        if (v === undefined) continue;
+        if (typeof v === 'string' && v.includes('\n')) blocks.push(v.replace(/^/gm, '    '));
+        else parts.push(`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
       }
     }
-    (this.options.stream ?? process.stderr).write(`${parts.filter(Boolean).join(' ')}\n`);
+    (this.options.stream ?? process.stderr).write(`${[parts.filter(Boolean).join(' '), ...blocks].join('\n')}\n`);
   }
 
   debug(message: string, fields?: Record<string, unknown>): void { this.write('debug', message, fields); }
@@ -60,4 +72,4 @@ export class MemoryLogger implements Logger {
 }
 
 /** A logger that writes nothing. */
-export const silentLogger: Logger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+export const silentLogger: Logger = { enabled: () => false, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -20,17 +20,28 @@ function describeError(error: Error, secrets: readonly (string | undefined)[]): 
   return redact(head, secrets);
 }
 
+/** The `at …` frames of an Error's stack, redacted, or undefined when it has none. */
+function stackFrames(error: Error, secrets: readonly (string | undefined)[]): string | undefined {
+  if (typeof error.stack !== 'string') return undefined;
+  const frames = error.stack.split('\n').filter((line) => line.trimStart().startsWith('at '));
+  return frames.length > 0 ? redact(frames.map((line) => line.trim()).join('\n'), secrets) : undefined;
+}
+
 /**
  * One log record's fields with secrets removed: secret-looking names become `[redacted]`,
- * strings are redacted, Errors (of any realm) become `Name: message`.
+ * strings are redacted, an Error (of any realm) becomes `Name: message` and its stack frames
+ * go to a `<field>Stack` field beside it.
  */
 export function redactFields(fields: Record<string, unknown>, secrets: readonly (string | undefined)[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(fields)) {
     if (SECRET_FIELD.test(key)) out[key] = '[redacted]';
     else if (typeof value === 'string') out[key] = redact(value, secrets);
-    else if (value !== null && typeof value === 'object' && typeof (value as Error).message === 'string') out[key] = describeError(value as Error, secrets);
-    else out[key] = value;
+    else if (value !== null && typeof value === 'object' && typeof (value as Error).message === 'string') {
+      out[key] = describeError(value as Error, secrets);
+      const stack = stackFrames(value as Error, secrets);
+      if (stack !== undefined) out[`${key}Stack`] = stack;
+    } else out[key] = value;
   }
   return out;
 }
@@ -42,10 +53,11 @@ export function redactFields(fields: Record<string, unknown>, secrets: readonly 
  */
 export function redactingLogger(inner: Logger, secrets: readonly (string | undefined)[]): Logger {
   const live = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 4);
-  const write = (level: keyof Logger, message: string, fields?: Record<string, unknown>): void => {
+  const write = (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void => {
     inner[level](redact(message, live), fields ? redactFields(fields, live) : undefined);
   };
   return {
+    enabled: (level) => inner.enabled?.(level) ?? true,
     debug: (message, fields) => write('debug', message, fields),
     info: (message, fields) => write('info', message, fields),
     warn: (message, fields) => write('warn', message, fields),

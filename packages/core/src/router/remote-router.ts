@@ -76,26 +76,45 @@ export class RemoteRouter {
         sy: WIRE_VERSION,
         endpoint: metadata.name,
         method: method.name,
-        args: this.deps.serializer.encodeArgs(args, where),
+        args: this.deps.serializer.encodeArgs(args, where, method.paramTypes),
         callId: options.callId ?? randomUUID(),
         deadline: budget.deadline,
         traceparent: childTraceparent(outer?.traceparent, randomHex),
         contract: this.contractOf(metadata),
       };
       const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
-      const output = await executor.execute({
-        endpoint: metadata.name,
-        method: method.name,
-        addresses: this.rotate(metadata.name, addresses),
-        invocation,
-        budget,
-        idempotent: method.idempotent,
-        retries: method.retries,
-      });
-      return this.deps.serializer.decode(output.result, `result of ${where}`);
+      const logged = this.deps.logger.enabled?.('debug') !== false;
+      try {
+        const output = await executor.execute({
+          endpoint: metadata.name,
+          method: method.name,
+          addresses: this.rotate(metadata.name, addresses),
+          invocation,
+          budget,
+          idempotent: method.idempotent,
+          retries: method.retries,
+        });
+        const result = this.deps.serializer.decode(output.result, `result of ${where}`);
+        if (logged) this.logCall(where, invocation, budget, 'ok');
+        return result;
+      } catch (error) {
+        if (logged) this.logCall(where, invocation, budget, error instanceof Error ? error.name : 'thrown value');
+        throw error;
+      }
     } finally {
       budget.dispose();
     }
+  }
+
+  /** One debug line per routed call: what was called, how it ended and how long it took. */
+  private logCall(where: string, invocation: Invocation, budget: CallBudget, outcome: string): void {
+    this.deps.logger.debug(`called ${where}`, {
+      endpoint: invocation.endpoint,
+      method: invocation.method,
+      callId: invocation.callId,
+      outcome,
+      ms: Date.now() - budget.startedAt,
+    });
   }
 
   private contractOf(metadata: EndpointMetadata): string {

@@ -1,6 +1,7 @@
 import { SuperJSON } from 'superjson';
 import type { SuperJSONResult } from 'superjson';
 import { BUILTIN_ERROR_CLASSES, SerializationError, type WireFailure } from '../errors';
+import { argumentForWire, isUnregisteredInstance, unregisteredInstanceProblem } from './class-instances';
 import { errorToFailure, rebuildError, type ErrorClassLookup } from './failure';
 import { assertSafeJson } from './safety';
 
@@ -122,6 +123,19 @@ export class Serializer {
       },
       'sy:unsupported',
     );
+    // superjson would flatten an instance of an unregistered class to a plain object silently.
+    this.superjson.registerCustom<object, string>(
+      {
+        isApplicable: isUnregisteredInstance,
+        serialize: (v) => {
+          throw new SerializationError(unregisteredInstanceProblem(v));
+        },
+        deserialize: () => {
+          throw new SerializationError('an instance of an unregistered class cannot travel across the wire');
+        },
+      },
+      'sy:unregistered',
+    );
     for (const [name, cls] of Object.entries(BUILTIN_ERROR_CLASSES)) this.errorClasses.set(name, cls);
   }
 
@@ -171,13 +185,20 @@ export class Serializer {
     }
   }
 
-  /** Encodes each argument separately so an error names its position. */
-  encodeArgs(args: readonly unknown[], where: string): EncodedValue {
+  /**
+   * Encodes a call's arguments; an error names the argument's position. An argument that is an
+   * instance of its declared DTO parameter type (`paramTypes`) is sent as plain data: the worker
+   * rebuilds and validates it.
+   */
+  encodeArgs(args: readonly unknown[], where: string, paramTypes: readonly unknown[] = []): EncodedValue {
     try {
-      return this.encode([...args], `arguments of ${where}`);
+      return this.encode(
+        args.map((arg, i) => argumentForWire(arg, paramTypes[i])),
+        `arguments of ${where}`,
+      );
     } catch (error) {
       // Encode one by one only on failure, to name the argument that cannot travel.
-      args.forEach((arg, i) => this.encode(arg, `argument ${i + 1} of ${where}`));
+      args.forEach((arg, i) => this.encode(argumentForWire(arg, paramTypes[i]), `argument ${i + 1} of ${where}`));
       throw error;
     }
   }

@@ -1,7 +1,8 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { getMetadataStorage, validate, type ValidationError } from 'class-validator';
+import { validate, type ValidationError } from 'class-validator';
 import type { RemoteMethodMetadata } from '@switchyard/decorators';
 import { InvalidRequestError } from '../errors';
+import { isDtoClass } from '../serialization/class-instances';
 
 type AnyClass = ClassConstructor<object>;
 
@@ -11,21 +12,6 @@ type AnyClass = ClassConstructor<object>;
  */
 export function declaredParameterCount(method: RemoteMethodMetadata): number {
   return Math.max(method.arity, method.paramTypes.length);
-}
-
-/** Whether a parameter type has class-validator rules, per type: the lookup walks every rule registered. */
-const validated = new WeakMap<object, boolean>();
-
-/** True if `type` is a class carrying class-validator decorators (own or inherited). */
-function hasValidationRules(type: unknown): type is AnyClass {
-  if (typeof type !== 'function') return false;
-  let known = validated.get(type);
-  if (known === undefined) {
-    // A class's decorators run when it is declared, before any method that takes it can run.
-    known = getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).length > 0;
-    validated.set(type, known);
-  }
-  return known;
 }
 
 /** `argument 1 (CreateReportDto).title: title must be ...`, one line per violated constraint, nested included. */
@@ -72,7 +58,7 @@ export function prepareArguments(
     args.push(signal());
   }
 
-  for (let i = 0; i < args.length; i++) if (hasValidationRules(method.paramTypes[i])) return validateArguments(method, args, where);
+  for (let i = 0; i < args.length; i++) if (isDtoClass(method.paramTypes[i])) return validateArguments(method, args, where);
   return args;
 }
 
@@ -81,7 +67,7 @@ async function validateArguments(method: RemoteMethodMetadata, args: unknown[], 
   const violations: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const type = method.paramTypes[i];
-    if (!hasValidationRules(type)) continue;
+    if (!isDtoClass(type)) continue;
     const label = `argument ${i + 1} (${type.name})`;
     const value = args[i];
     if (value === undefined) continue; // an optional DTO parameter that was left out

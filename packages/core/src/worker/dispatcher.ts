@@ -3,6 +3,7 @@ import { numberOption } from '../config';
 import { ConfigurationError, ContractMismatchError, DeadlineExceededError, InvalidRequestError, RouteNotFoundError } from '../errors';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
+import { redactingLogger } from '../observability/redaction';
 import { CallBudget } from '../resilience/call-budget';
 import { runWithInvocationContext } from '../router/call-context';
 import type { Runtime } from '../router/runtime-types';
@@ -54,7 +55,7 @@ export class Dispatcher implements JobDispatcher {
 
   constructor(options: DispatcherOptions) {
     this.runtime = options.runtime;
-    this.logger = options.logger ?? options.runtime.logger;
+    this.logger = options.logger ? redactingLogger(options.logger, [options.runtime.defaults.apiKey]) : options.runtime.logger;
     const d = options.runtime.defaults;
     this.outcomes = new CallOutcomeCache({
       ttlMs: numberOption('Dispatcher', 'dedupTtlMs', options.dedupTtlMs, d, 'dedupTtlMs'),
@@ -137,6 +138,9 @@ export class Dispatcher implements JobDispatcher {
       };
       const result: unknown = await runWithInvocationContext(callContext, () => (fn as (...a: unknown[]) => unknown).apply(instance, args));
       const output: WireOutput = { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) };
+      if (this.logger.enabled?.('debug') !== false) {
+        this.logger.debug(`ran ${where}`, { endpoint, method, jobId: context.jobId, callId: invocation.callId, ms: Date.now() - budget.startedAt });
+      }
       return { status: 'COMPLETED', output };
     } catch (error) {
       // A request problem gets its 4xx; anything the method threw, or its unserializable result, is 500.

@@ -3,6 +3,7 @@ import { loadDefaults, portOf, processEnv } from '../config';
 import { ConfigurationError } from '../errors';
 import { BearerAuth } from '../http';
 import type { Logger } from '../observability/logger';
+import { redactingLogger } from '../observability/redaction';
 import { createRuntime } from '../router/runtime';
 import type { Runtime } from '../router/runtime-types';
 import { Dispatcher } from './dispatcher';
@@ -113,13 +114,15 @@ export async function serve(options: ServeOptions): Promise<WorkerServer> {
   const runtime = options.runtime ?? createRuntime({ endpoint: names, apiKey: options.apiKey, logger: options.logger, env: options.env });
   try {
     const defaults = options.env ? loadDefaults(options.env) : runtime.defaults;
-    const logger = options.logger ?? runtime.logger;
+    const apiKey = options.apiKey ?? defaults.apiKey;
+    // Whatever logger is given, no record carries the key.
+    const logger = redactingLogger(options.logger ?? runtime.logger, [apiKey]);
     const transport = transportFor(mode, {
       dispatcher: new Dispatcher({ runtime, endpoints: options.endpoints, logger }),
       endpoints: names,
       defaults,
       logger,
-      apiKey: options.apiKey ?? defaults.apiKey,
+      apiKey,
       host: options.host ?? '127.0.0.1',
       port: options.port === undefined ? undefined : portOf(options.port, 'serve() port'),
       concurrency: options.concurrency,

@@ -118,8 +118,8 @@ it('reads a bare id as RunPod\'s load-balancer host for that id', () => {
 
 describe('checkAddressUrl (the checks every address gets)', () => {
   it('accepts both queue URLs and origins but still refuses credentials', () => {
-    expect(checkAddressUrl('http://127.0.0.1:1/v2/a/', { endpoint: 'a' }).href).toBe('http://127.0.0.1:1/v2/a/');
-    expect(checkAddressUrl('http://127.0.0.1:1', { endpoint: 'a' }).origin).toBe('http://127.0.0.1:1');
-    expect(() => checkAddressUrl('http://u:p@127.0.0.1:1', { endpoint: 'a' })).toThrow(InvalidAddressError);
+    expect(checkAddressUrl('http://127.0.0.1:8081/v2/a/', { endpoint: 'a' }).href).toBe('http://127.0.0.1:8081/v2/a/');
+    expect(checkAddressUrl('http://127.0.0.1:8081', { endpoint: 'a' }).origin).toBe('http://127.0.0.1:8081');
+    expect(() => checkAddressUrl('http://u:p@127.0.0.1:8081', { endpoint: 'a' })).toThrow(InvalidAddressError);
   });
 });

@@ -19,7 +19,7 @@ class Addressed {
   }
 }
 
-const DOTTED = 'http://127.0.0.1:9/v2/addressed.v2';
+const DOTTED = 'http://127.0.0.1:8089/v2/addressed.v2';
 
 describe('regression (issue 9): one address rule everywhere', () => {
   it('refuses a dotted endpoint id the same way in the parser, a static map and an HTTP directory', async () => {
