@@ -38,11 +38,13 @@ async function main(): Promise<void> {
     const workers = cluster.workers();
     const portOf = new Map(workers.map((w) => [w.endpoint, w.port]));
     const pidToEndpoint = new Map(workers.map((w) => [w.pid, w.endpoint]));
+    const pidOf = new Map(workers.map((w) => [w.endpoint, w.pid]));
     console.log(table(['endpoint', 'url', 'pid', 'methods'], workers.map((w) => [w.endpoint, w.url, String(w.pid), w.methods.join(', ')])));
     console.log('');
 
     const rows: Row[] = [];
-    const where = (endpoint: string, pid: number) => `pid ${pid} :${portOf.get(endpoint)}`;
+    // A failed call carries no pid of its own: the worker that refused it is the endpoint's.
+    const where = (endpoint: string, pid = pidOf.get(endpoint)) => `pid ${pid} :${portOf.get(endpoint)}`;
     const client = `client (pid ${process.pid})`;
 
     // 1. The whole workflow: client → orchestrator, which calls image-processor and report itself.
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
     rows.push({ caller: client, call: 'orchestrator.processOrder', where: where('orchestrator', order.served.pid), ms: performance.now() - t, result: `thumbnail ${order.thumbnail.width}x${order.thumbnail.height}, ${order.steps.length} inner calls` });
     for (const step of order.steps) {
       const endpoint = step.call.split('.')[0];
-      rows.push({ caller: `  orchestrator (pid ${order.served.pid})`, call: step.call, where: step.pid > 0 ? where(endpoint, step.pid) : `${endpoint} :${portOf.get(endpoint)}`, ms: step.ms, result: step.summary });
+      rows.push({ caller: `  orchestrator (pid ${order.served.pid})`, call: step.call, where: where(endpoint, step.pid > 0 ? step.pid : undefined), ms: step.ms, result: step.summary });
     }
 
     // 2. Direct calls from the client with binary and class payloads.
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
       throw new Error('the invalid order was accepted');
     } catch (error) {
       if (!(error instanceof InvalidRequestError)) throw error;
-      rows.push({ caller: client, call: 'orchestrator.processOrder', where: `orchestrator :${portOf.get('orchestrator')}`, ms: performance.now() - t, result: `refused as expected: ${error.details.length} violations (${error.details[0]})` });
+      rows.push({ caller: client, call: 'orchestrator.processOrder', where: where('orchestrator'), ms: performance.now() - t, result: `refused as expected, ${error.details.length} violation(s): ${error.details.join('; ')}` });
     }
 
     console.log(table(['caller', 'endpoint.method', 'ran at', 'latency', 'result'], rows.map((r) => [r.caller, r.call, r.where, `${r.ms.toFixed(1)} ms`, r.result])));

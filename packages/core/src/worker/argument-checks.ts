@@ -14,6 +14,17 @@ export function declaredParameterCount(method: RemoteMethodMetadata): number {
   return Math.max(method.arity, method.paramTypes.length);
 }
 
+/** `name(Type1, Type2, ...Rest)` from the declared parameter types, for messages. */
+export function signatureOf(method: RemoteMethodMetadata): string {
+  const declared = declaredParameterCount(method);
+  const types = Array.from({ length: declared }, (_, i) => {
+    const type = method.paramTypes[i] as { name?: string } | undefined;
+    const name = typeof type === 'function' || (type && typeof type === 'object') ? type.name || 'unknown' : 'unknown';
+    return method.rest && i === declared - 1 ? `...${name}` : name;
+  });
+  return `${method.name}(${types.join(', ')})`;
+}
+
 /** `argument 1 (CreateReportDto).title: title must be ...`, one line per violated constraint, nested included. */
 function describeViolations(errors: ValidationError[], prefix: string, out: string[]): void {
   for (const error of errors) {
@@ -48,7 +59,7 @@ export function prepareArguments(
   const placeholder = signalSlot && decoded.length === declared && (decoded[declared - 1] === undefined || decoded[declared - 1] === null);
   if (decoded.length > callerMax && !placeholder) {
     throw new InvalidRequestError(
-      `${where} takes at most ${callerMax} argument(s)${signalSlot ? ' (its trailing AbortSignal is filled in by the worker)' : ''} but got ${decoded.length}. Pass at most ${callerMax}.`,
+      `${where} takes at most ${callerMax} argument(s)${signalSlot ? ' (its trailing AbortSignal is filled in by the worker)' : ''} but got ${decoded.length}; its signature is ${signatureOf(method)}. Pass at most ${callerMax}.`,
       { details: [`expected at most ${callerMax} argument(s), got ${decoded.length}`] },
     );
   }

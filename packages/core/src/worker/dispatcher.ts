@@ -1,6 +1,6 @@
 import { getEndpointMetadata, type Constructor, type EndpointMetadata, type RemoteMethodMetadata } from '@switchyard/decorators';
 import { numberOption } from '../config';
-import { ConfigurationError, ContractMismatchError, DeadlineExceededError, InvalidRequestError, RouteNotFoundError } from '../errors';
+import { BUILTIN_ERROR_CLASSES, ConfigurationError, ContractMismatchError, DeadlineExceededError, InvalidRequestError, RouteNotFoundError } from '../errors';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
 import { redactingLogger } from '../observability/redaction';
@@ -146,7 +146,10 @@ export class Dispatcher implements JobDispatcher {
       // A request problem gets its 4xx; anything the method threw, or its unserializable result, is 500.
       const status = stage === 'request' ? requestErrorStatus(error) : 500;
       const fields = { endpoint, method, jobId: context.jobId, error };
-      if (status === 500) this.logger.warn('remote method failed', fields);
+      if (status === 500 && this.isDeclaredError(error)) {
+        // A registered error class is part of the method's contract: the caller gets it as itself.
+        this.logger.info('remote method threw a registered error', { endpoint, method, jobId: context.jobId, error: `${(error as Error).name}: ${(error as Error).message}` });
+      } else if (status === 500) this.logger.warn('remote method failed', fields);
       else this.logger.info('call refused', { ...fields, status });
       return this.failed(error, status, endpoint, method);
     } finally {
@@ -181,6 +184,13 @@ export class Dispatcher implements JobDispatcher {
       );
     }
     return hosted;
+  }
+
+  /** True for an error whose class is registered (registerError): an outcome the caller expects, not a crash. */
+  private isDeclaredError(error: unknown): boolean {
+    if (!(error instanceof Error)) return false;
+    const cls = this.runtime.serializer.lookupError(error.name);
+    return cls !== undefined && (BUILTIN_ERROR_CLASSES as Record<string, unknown>)[error.name] !== cls && error instanceof cls;
   }
 
   private failed(error: unknown, httpStatus: number, endpoint?: string, method?: string): JobOutcome {
