@@ -32,6 +32,10 @@ export class DirectoryCache<T> {
   private value?: { readonly data: T; readonly loadedAt: number };
   private inflight?: Promise<T>;
   private failure?: { readonly error: unknown; readonly at: number; readonly since: number };
+  /** Values loaded so far. */
+  loads = 0;
+  /** Times an expired value was served because loading failed. */
+  staleServed = 0;
 
   constructor(private readonly options: DirectoryCacheOptions<T>) {}
 
@@ -45,6 +49,7 @@ export class DirectoryCache<T> {
       if (value) {
         // Outage: serve stale now; refresh in the background once the backoff has passed.
         if (!this.inflight && now - failure.at >= this.options.errorBackoffMs) this.load().catch(() => undefined);
+        this.staleServed++;
         return value.data;
       }
       if (!this.inflight && now - failure.at < this.options.errorBackoffMs) throw failure.error;
@@ -52,7 +57,10 @@ export class DirectoryCache<T> {
     try {
       return await this.load();
     } catch (error) {
-      if (this.value) return this.value.data;
+      if (this.value) {
+        this.staleServed++;
+        return this.value.data;
+      }
       throw error;
     }
   }
@@ -73,6 +81,7 @@ export class DirectoryCache<T> {
         const now = this.options.now();
         const failure = this.failure;
         this.value = { data, loadedAt: now };
+        this.loads++;
         this.failure = undefined;
         this.inflight = undefined;
         if (failure && failure.since >= 0) this.options.onRecovery?.(now - failure.since);

@@ -19,4 +19,6 @@ export interface Directory {
   refresh(): Promise<void>;
   /** Releases timers and connections (aborts a fetch in flight). Optional. */
   close?(): void | Promise<void>;
+  /** Answers fetched and stale answers served so far, for the runtime's metrics. Optional. */
+  stats?(): { refreshes: number; staleAnswers: number };
 }

@@ -111,6 +111,11 @@ export class HttpDirectory implements Directory {
     });
   }
 
+  /** Directory answers fetched, and calls served a cached answer because the directory could not be read (metrics). */
+  stats(): { refreshes: number; staleAnswers: number } {
+    return { refreshes: this.cache.loads, staleAnswers: this.cache.staleServed };
+  }
+
   /** Number of HTTP requests made so far, retries included. */
   get requestCount(): number {
     return this.requests;

@@ -2,6 +2,26 @@ import type { EndpointAddress } from '../directory/endpoint-address';
 import type { CallBudget } from '../resilience/call-budget';
 import type { Invocation, WireOutput } from '../serialization/wire';
 
+/** How a submission is sent: RunPod's `/runsync`, `/run` then `/status` polls, or a load balancer's `/execute`. */
+export type SubmissionMode = 'runsync' | 'run' | 'load-balancer';
+
+/**
+ * What an executor reports about one call while it runs, for traces and metrics (the router
+ * passes one per call). Every method is cheap and must not throw.
+ */
+export interface CallObserver {
+  /** A submission is about to go to `address`; `attempt` counts from 1. */
+  submitting(address: EndpointAddress, attempt: number, mode: SubmissionMode): void;
+  /** The endpoint gave the job this id. */
+  jobAccepted(jobId: string): void;
+  /** A `/status` poll of the job answered (status undefined when it failed). */
+  polled(jobId: string, status: string | undefined): void;
+  /** An attempt failed and the retry policy sends the call again after `delayMs`. */
+  retrying(verdict: string, what: string, delayMs: number): void;
+  /** RunPod's timings of the finished job, ms, when the reply had them. */
+  jobTimes(delayTime: number | undefined, executionTime: number | undefined): void;
+}
+
 /** One remote call, ready to send: the invocation is already encoded. */
 export interface ExecuteRequest {
   endpoint: string;
@@ -15,6 +35,8 @@ export interface ExecuteRequest {
   idempotent: boolean;
   /** Submissions that may have created a job allowed beyond the first, for an idempotent method. */
   retries: number;
+  /** Told about submissions, job ids, polls and retries (traces, metrics). */
+  observer?: CallObserver;
 }
 
 /**

@@ -228,6 +228,7 @@ export abstract class HttpExecutor implements Executor {
       const skip = error.verdict === 'not-accepted' && decision.reason === 'not-idempotent';
       throw this.giveUp(call, error, address, skip ? '' : GIVE_UP_REASONS[decision.reason](call, this.policy));
     }
+    request.observer?.retrying(error.verdict, error.what, decision.delayMs);
     this.logger.debug(`retrying ${call.where} ${sameReplica ? 'on the same replica' : 'on another replica'} after: ${error.what}`, {
       endpoint: request.endpoint,
       callId: request.invocation.callId,

@@ -45,6 +45,7 @@ export class LoadBalancerExecutor extends HttpExecutor {
 
   protected async attempt(call: CallState, address: EndpointAddress): Promise<WireOutput> {
     const { budget } = call.request;
+    call.request.observer?.submitting(address, call.submissions + 1, 'load-balancer');
     const reply = await this.guard(call, address, async (): Promise<HttpReply> => {
       let answer: HttpReply;
       try {

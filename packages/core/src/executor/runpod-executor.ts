@@ -82,6 +82,7 @@ export class RunpodExecutor extends HttpExecutor {
     // The slot is taken before the circuit and the request: a call waiting for one holds no
     // frames beyond this one (10,000 calls in flight mostly wait here).
     const release = await route.slots.acquire(call.request.budget.signal);
+    call.request.observer?.submitting(address, call.submissions + 1, route.route === '/run' ? 'run' : 'runsync');
     let first: RunpodJob;
     try {
       first = await this.guard(call, address, () => this.submit(call, address, route));
@@ -89,7 +90,10 @@ export class RunpodExecutor extends HttpExecutor {
       release();
     }
     call.jobId = first.id;
+    const observer = call.request.observer;
+    observer?.jobAccepted(first.id);
     const job = isTerminal(first.status) ? first : await this.pollUntilTerminal(call, address, first.id);
+    observer?.jobTimes(job.delayTime, job.executionTime);
     return this.outcome(call, address, job);
   }
 
@@ -170,6 +174,7 @@ export class RunpodExecutor extends HttpExecutor {
       } catch (error) {
         if (budget.aborted) throw error;
         failedInARow++;
+        request.observer?.polled(jobId, undefined);
         const reason = describeNetworkFailure(error);
         const failure = new AttemptFailure('replica-lost', `${failedInARow} status poll(s) of job ${jobId} failed: ${reason}`);
         this.breakers?.record(address.url, failure);
@@ -192,6 +197,7 @@ export class RunpodExecutor extends HttpExecutor {
           this.logger.warn(`unreadable status reply for job ${jobId}; polling again`, { endpoint: request.endpoint, jobId, error: error as Error });
           continue;
         }
+        request.observer?.polled(jobId, job.status);
         if (isTerminal(job.status)) return job;
         continue;
       }
@@ -211,6 +217,7 @@ export class RunpodExecutor extends HttpExecutor {
           remote: { name: 'JobNotFound', message: remote },
         });
       }
+      request.observer?.polled(jobId, `HTTP ${reply.status}`);
       const after = retryAfterMs(headerValue(reply.headers, 'retry-after'), this.maxRetryAfterMs);
       if (after !== undefined) delay = Math.max(delay, after);
       this.logger.debug(`status poll of job ${jobId} answered HTTP ${reply.status} (${serverMessage(reply.text, [this.apiKey])}); polling again`, {

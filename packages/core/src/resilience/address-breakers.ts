@@ -101,6 +101,14 @@ export class AddressBreakers {
     return 'closed';
   }
 
+  /** Every address with a circuit and its state (metrics). */
+  readings(): Array<{ replica: string; state: 0 | 1 | 2 }> {
+    return [...this.circuits.keys()].map((replica) => {
+      const status = this.status(replica);
+      return { replica, state: status === 'closed' ? 0 : status === 'open' ? 1 : 2 };
+    });
+  }
+
   /**
    * Counts the outcome of a request that did not run under the breaker (a status poll): a
    * transport failure counts like a submission's, a success resets the count. Only a closed

@@ -7,7 +7,9 @@ import { DirectoryUnavailableError, MethodNotRemoteError, RouteNotFoundError } f
 import type { Executor } from '../executor/executor';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
+import type { SwitchyardMetrics } from '../observability/metrics';
 import { randomHex } from '../observability/trace-ids';
+import { CallTrace, outcomeOf, traceparentOf } from '../observability/tracing';
 import { CallBudget } from '../resilience/call-budget';
 import type { Serializer } from '../serialization/serializer';
 import { WIRE_VERSION, type Invocation } from '../serialization/wire';
@@ -23,6 +25,8 @@ export interface RemoteRouterDeps {
   loadBalancerExecutor: Executor;
   serializer: Serializer;
   logger: Logger;
+  /** The runtime's metrics (calls, durations, resubmissions). */
+  metrics: SwitchyardMetrics;
   defaults: SwitchyardDefaults;
   /** Runtime-wide fallback; a method's own `fallback: 'local'` also enables it. */
   fallback: FallbackPolicy;
@@ -72,19 +76,22 @@ export class RemoteRouter {
         const instance = this.deps.localInstance(metadata) as Record<string, (...a: unknown[]) => unknown>;
         return await withCallContext({ deadline: budget.deadline, signal: budget.signal }, () => instance[method.property](...args));
       }
-      const invocation: Invocation = {
-        sy: WIRE_VERSION,
-        endpoint: metadata.name,
-        method: method.name,
-        args: this.deps.serializer.encodeArgs(args, where, method.paramTypes),
-        callId: options.callId ?? randomUUID(),
-        deadline: budget.deadline,
-        traceparent: childTraceparent(outer?.traceparent, randomHex),
-        contract: this.contractOf(metadata),
-      };
-      const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
-      const logged = this.deps.logger.enabled?.('debug') !== false;
+      const callId = options.callId ?? randomUUID();
+      const traced = new CallTrace(this.deps.metrics, metadata.name, method.name, callId, budget.startedAt, outer?.traceparent);
+      let invocation: Invocation | undefined;
       try {
+        invocation = {
+          sy: WIRE_VERSION,
+          endpoint: metadata.name,
+          method: method.name,
+          args: this.deps.serializer.encodeArgs(args, where, method.paramTypes),
+          callId,
+          deadline: budget.deadline,
+          // The client span's context when a tracer records it, else a child id of the same trace.
+          traceparent: traceparentOf(traced.span) ?? childTraceparent(outer?.traceparent, randomHex),
+          contract: this.contractOf(metadata),
+        };
+        const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
         const output = await executor.execute({
           endpoint: metadata.name,
           method: method.name,
@@ -93,12 +100,13 @@ export class RemoteRouter {
           budget,
           idempotent: method.idempotent,
           retries: method.retries,
+          observer: traced,
         });
         const result = this.deps.serializer.decode(output.result, `result of ${where}`);
-        if (logged) this.logCall(where, invocation, budget, 'ok');
+        this.ended(where, traced, invocation, budget);
         return result;
       } catch (error) {
-        if (logged) this.logCall(where, invocation, budget, error instanceof Error ? error.name : 'thrown value');
+        this.ended(where, traced, invocation, budget, error);
         throw error;
       }
     } finally {
@@ -106,14 +114,19 @@ export class RemoteRouter {
     }
   }
 
-  /** One debug line per routed call: what was called, how it ended and how long it took. */
-  private logCall(where: string, invocation: Invocation, budget: CallBudget, outcome: string): void {
+  /** Ends the call's span and metrics, and writes its debug line: what was called, where it ran, how it ended, how long it took. */
+  private ended(where: string, traced: CallTrace, invocation: Invocation | undefined, budget: CallBudget, error?: unknown): void {
+    const ms = Date.now() - budget.startedAt;
+    traced.end(ms / 1000, error);
+    if (this.deps.logger.enabled?.('debug') === false) return;
     this.deps.logger.debug(`called ${where}`, {
-      endpoint: invocation.endpoint,
-      method: invocation.method,
-      callId: invocation.callId,
-      outcome,
-      ms: Date.now() - budget.startedAt,
+      endpoint: traced.endpoint,
+      method: traced.method,
+      callId: invocation?.callId,
+      traceId: invocation?.traceparent?.slice(3, 35),
+      replica: traced.replica,
+      outcome: outcomeOf(error),
+      ms,
     });
   }
 

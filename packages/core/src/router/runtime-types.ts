@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { DependencyContainer } from 'tsyringe';
 import type { Constructor } from '@switchyard/decorators';
 import type { SwitchyardDefaults } from '../config';
@@ -49,6 +50,12 @@ export interface Runtime {
   instanceOf<T>(cls: Constructor<T>): T;
   /** True if this process hosts the endpoint. */
   hosts(endpoint: string): boolean;
+  /**
+   * The runtime's Prometheus registry: caller metrics (calls, durations, in flight,
+   * resubmissions, circuits, directory) and, in a worker, job metrics. `await
+   * registry.metrics()` is the text a scrape gets; a worker serves it at `GET /metrics`.
+   */
+  metrics(): Registry;
   /** Explicit call with per-call options; routes exactly like `get(cls)[method](...args)`, overrides included. */
   call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): Promise<MethodResult<T, K>>;
   /**

@@ -1,14 +1,17 @@
+import type { Registry } from 'prom-client';
 import { container as rootContainer, Lifecycle, type DependencyContainer } from 'tsyringe';
 import { getEndpointMetadata, listEndpoints, type Constructor, type EndpointMetadata, type FallbackPolicy } from '@switchyard/decorators';
 import { loadDefaults, processEnv, type SwitchyardDefaults } from '../config';
 import type { Directory } from '../directory/directory';
 import { ConfigurationError, MethodNotRemoteError, RouteNotFoundError, SwitchyardError } from '../errors';
 import type { Executor } from '../executor/executor';
+import { HttpExecutor } from '../executor/http-executor';
 import { LoadBalancerExecutor } from '../executor/load-balancer-executor';
 import { RunpodExecutor } from '../executor/runpod-executor';
 import { metadataFromManifest } from '../manifest/endpoint-metadata';
 import type { Manifest } from '../manifest/model';
 import { ConsoleLogger, type Logger } from '../observability/logger';
+import { setRuntimeMetrics, SwitchyardMetrics } from '../observability/metrics';
 import { redactingLogger } from '../observability/redaction';
 import { assertSinglePeerCopies } from '../peer-dependencies';
 import { defaultSerializer, type Serializer } from '../serialization/serializer';
@@ -43,6 +46,11 @@ export interface RuntimeOptions {
   parentContainer?: DependencyContainer;
   /** Environment every default is read from, once. Default: this process's environment. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Where the runtime's Prometheus metrics go. Default a registry of its own (see `metrics()`);
+   * pass prom-client's global `register` to put them beside the app's default metrics.
+   */
+  metricsRegistry?: Registry;
 }
 
 /** The two-copies check is about the process's modules, so it runs once per process. */
@@ -64,6 +72,7 @@ class SwitchyardRuntime implements Runtime {
   readonly logger: Logger;
   readonly manifest: Manifest | undefined;
   readonly defaults: SwitchyardDefaults;
+  private readonly telemetry: SwitchyardMetrics;
   private readonly routes: RouteSelection;
   private readonly router: RemoteRouter;
   private readonly prepared = new Set<Constructor>();
@@ -89,6 +98,13 @@ class SwitchyardRuntime implements Runtime {
     this.directory = options.directory ?? this.own(defaultDirectory(env, defaults, this.manifest, apiKey, this.logger));
     this.executor = options.executor ?? this.own(new RunpodExecutor(shared));
     this.loadBalancerExecutor = options.loadBalancerExecutor ?? this.own(new LoadBalancerExecutor(shared));
+    this.telemetry = new SwitchyardMetrics(options.metricsRegistry);
+    setRuntimeMetrics(this, this.telemetry);
+    for (const executor of new Set([this.executor, this.loadBalancerExecutor])) {
+      if (executor instanceof HttpExecutor && executor.breakers) this.telemetry.watchBreakers(() => executor.breakers!.readings());
+    }
+    const directory = this.directory;
+    if (directory.stats) this.telemetry.watchDirectory(() => directory.stats?.());
     this.container = (options.parentContainer ?? rootContainer).createChildContainer();
     this.routes = new RouteSelection(this.hosted, this.container);
     this.router = new RemoteRouter({
@@ -97,6 +113,7 @@ class SwitchyardRuntime implements Runtime {
       loadBalancerExecutor: this.loadBalancerExecutor,
       serializer: this.serializer,
       logger: this.logger,
+      metrics: this.telemetry,
       defaults,
       fallback: options.fallback ?? 'none',
       localInstance: (metadata) => this.localFallbackInstance(metadata),
@@ -139,6 +156,10 @@ class SwitchyardRuntime implements Runtime {
       );
     }
     return this.get(cls);
+  }
+
+  metrics(): Registry {
+    return this.telemetry.registry;
   }
 
   hosts(endpoint: string): boolean {

@@ -16,6 +16,8 @@ export interface JobContext {
    * An invocation naming another endpoint is refused with RouteNotFoundError.
    */
   endpoint?: string;
+  /** How long the job waited for a slot before it was dispatched, ms, when the transport knows (trace attribute). */
+  queuedMs?: number;
 }
 
 /**

@@ -3,7 +3,9 @@ import { numberOption } from '../config';
 import { BUILTIN_ERROR_CLASSES, ConfigurationError, ContractMismatchError, DeadlineExceededError, InvalidRequestError, RouteNotFoundError } from '../errors';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
+import { metricsOf, type SwitchyardMetrics } from '../observability/metrics';
 import { redactingLogger } from '../observability/redaction';
+import { JobTrace } from '../observability/tracing';
 import { CallBudget } from '../resilience/call-budget';
 import { runWithInvocationContext } from '../router/call-context';
 import type { Runtime } from '../router/runtime-types';
@@ -16,6 +18,9 @@ import { requestErrorStatus } from './request-status';
 
 /** The part of a Runtime the dispatcher uses. */
 export type DispatcherRuntime = Pick<Runtime, 'instanceOf' | 'hosts' | 'serializer' | 'logger' | 'defaults'>;
+
+/** The metric label of an endpoint or method this worker does not serve: labels stay bounded whatever requests say. */
+const UNKNOWN = '(unknown)';
 
 /** Options of {@link Dispatcher}. */
 export interface DispatcherOptions {
@@ -50,11 +55,13 @@ interface HostedEndpoint {
 export class Dispatcher implements JobDispatcher {
   private readonly runtime: DispatcherRuntime;
   private readonly logger: Logger;
+  private readonly metrics: SwitchyardMetrics;
   private readonly endpoints = new Map<string, HostedEndpoint>();
   private readonly outcomes: CallOutcomeCache<JobOutcome>;
 
   constructor(options: DispatcherOptions) {
     this.runtime = options.runtime;
+    this.metrics = metricsOf(options.runtime);
     this.logger = options.logger ? redactingLogger(options.logger, [options.runtime.defaults.apiKey]) : options.runtime.logger;
     const d = options.runtime.defaults;
     this.outcomes = new CallOutcomeCache({
@@ -101,6 +108,14 @@ export class Dispatcher implements JobDispatcher {
     let stage: 'request' | 'method' = 'request';
     // The method (and every call it makes) stops on cancel or when the deadline passes.
     const budget = CallBudget.until(invocation.deadline, context.signal, { endpoint, method });
+    // Labels from the request are bounded to what this worker serves; anything else is "(unknown)".
+    const served = this.endpoints.get(endpoint);
+    const traced = new JobTrace(this.metrics, served ? endpoint : UNKNOWN, served?.routes.has(method) ? method : UNKNOWN, {
+      callId: invocation.callId,
+      jobId: context.jobId,
+      queuedMs: context.queuedMs,
+      traceparent: invocation.traceparent,
+    });
     try {
       const hosted = this.resolveRoute(invocation, context);
       const route = hosted.routes.get(method)!;
@@ -131,18 +146,21 @@ export class Dispatcher implements JobDispatcher {
       // The signal is read (and so made) only if the method calls another endpoint.
       const callContext = {
         deadline: invocation.deadline,
-        traceparent: invocation.traceparent,
+        traceparent: traced.traceparent(invocation.traceparent),
         get signal(): AbortSignal {
           return budget.signal;
         },
       };
-      const result: unknown = await runWithInvocationContext(callContext, () => (fn as (...a: unknown[]) => unknown).apply(instance, args));
+      const result: unknown = await traced.run(() => runWithInvocationContext(callContext, () => (fn as (...a: unknown[]) => unknown).apply(instance, args)));
       const output: WireOutput = { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) };
+      const ms = Date.now() - budget.startedAt;
+      traced.end(ms / 1000);
       if (this.logger.enabled?.('debug') !== false) {
-        this.logger.debug(`ran ${where}`, { endpoint, method, jobId: context.jobId, callId: invocation.callId, ms: Date.now() - budget.startedAt });
+        this.logger.debug(`ran ${where}`, { endpoint, method, jobId: context.jobId, callId: invocation.callId, traceId: invocation.traceparent?.slice(3, 35), ms });
       }
       return { status: 'COMPLETED', output };
     } catch (error) {
+      traced.end((Date.now() - budget.startedAt) / 1000, error);
       // A request problem gets its 4xx; anything the method threw, or its unserializable result, is 500.
       const status = stage === 'request' ? requestErrorStatus(error) : 500;
       const fields = { endpoint, method, jobId: context.jobId, error };

@@ -4,11 +4,17 @@ import { HttpRefusal, parseJsonBody, readBody, sendJson, sendRefusal, type Beare
 import type { Logger } from '../observability/logger';
 import { LazyAbort } from '../resilience/lazy-abort';
 import { WIRE_VERSION } from '../serialization/wire';
-import type { JobDispatcher } from './dispatcher-types';
+import type { SwitchyardMetrics } from '../observability/metrics';
+import type { JobDispatcher, JobOutcome } from './dispatcher-types';
+import { answerMetrics, METRICS_PATH } from './metrics-route';
 
 /** Options of {@link LoadBalancerApi}. */
 export interface LoadBalancerApiOptions {
   dispatcher: JobDispatcher;
+  /** Where refused requests are counted and running jobs are read; served at GET /metrics. */
+  metrics: SwitchyardMetrics;
+  /** The hosted endpoints (running jobs are counted per endpoint). */
+  endpoints: readonly string[];
   auth: BearerAuth;
   /** Request body limit, bytes. */
   maxBodyBytes: number;
@@ -48,8 +54,12 @@ export function answerHealth(req: IncomingMessage, res: ServerResponse, path: st
  */
 export class LoadBalancerApi {
   state: HealthState = 'starting';
+  private readonly running = new Map<string, number>();
 
-  constructor(private readonly options: LoadBalancerApiOptions) {}
+  constructor(private readonly options: LoadBalancerApiOptions) {
+    for (const endpoint of options.endpoints) this.running.set(endpoint, 0);
+    options.metrics.watchQueues(() => [...this.running].map(([endpoint, running]) => ({ endpoint, queued: 0, running })));
+  }
 
   /** Answers one request. Never throws. */
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -58,8 +68,10 @@ export class LoadBalancerApi {
       await this.route(req, res);
     } catch (error) {
       if (error instanceof HttpRefusal) {
+        this.options.metrics.requestRejected(error.status);
         sendRefusal(res, error);
       } else {
+        this.options.metrics.requestRejected(500);
         this.options.logger.error('load-balancer request failed', { url: req.url?.slice(0, 200), error: error as Error });
         sendJson(res, 500, { error: 'The worker failed to handle the request; see its log. Retry the request.' });
       }
@@ -69,8 +81,9 @@ export class LoadBalancerApi {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.options.auth.check(req);
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (await answerMetrics(req, res, pathname, this.options.metrics)) return;
     if (pathname !== '/execute') {
-      throw new HttpRefusal(404, `No route ${req.method} ${JSON.stringify(pathname.slice(0, 80))}. This load-balancer worker serves POST /execute and GET ${this.options.healthPath}.`);
+      throw new HttpRefusal(404, `No route ${req.method} ${JSON.stringify(pathname.slice(0, 80))}. This load-balancer worker serves POST /execute, GET ${METRICS_PATH} and GET ${this.options.healthPath}.`);
     }
     if (req.method !== 'POST') {
       throw new HttpRefusal(405, `${req.method} is not allowed on /execute; use POST with an invocation as the JSON body.`, { allow: 'POST' });
@@ -87,7 +100,15 @@ export class LoadBalancerApi {
     res.once('close', onClose);
     const requestId = req.headers['x-request-id'];
     const jobId = typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128 ? requestId : `lb-${randomUUID()}`;
-    const outcome = await this.options.dispatcher.dispatch(invocation, { jobId, signal: controller });
+    const endpoint = (invocation as { endpoint?: unknown } | null)?.endpoint;
+    const counted = typeof endpoint === 'string' && this.running.has(endpoint) ? endpoint : undefined;
+    if (counted) this.running.set(counted, this.running.get(counted)! + 1);
+    let outcome: JobOutcome;
+    try {
+      outcome = await this.options.dispatcher.dispatch(invocation, { jobId, signal: controller });
+    } finally {
+      if (counted) this.running.set(counted, this.running.get(counted)! - 1);
+    }
     if (outcome.status === 'COMPLETED') {
       sendJson(res, 200, outcome.output);
     } else {

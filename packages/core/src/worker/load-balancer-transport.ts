@@ -26,6 +26,8 @@ export class LoadBalancerTransport implements WorkerTransport {
     const separateHealth = healthPort !== undefined && healthPort !== port;
     const api = (this.api = new LoadBalancerApi({
       dispatcher: c.dispatcher,
+      metrics: c.metrics,
+      endpoints: c.endpoints,
       auth: this.auth,
       maxBodyBytes: c.maxBodyBytes ?? c.defaults.loadBalancerPayloadLimit,
       healthPath,

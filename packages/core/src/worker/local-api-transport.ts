@@ -18,6 +18,7 @@ export class LocalApiTransport implements WorkerTransport {
     const c = this.context;
     const api = (this.api = new RunpodApi({
       dispatcher: c.dispatcher,
+      metrics: c.metrics,
       endpoints: c.dispatcher.endpointNames,
       auth: this.auth,
       concurrency: numberOption('serve()', 'concurrency', c.concurrency, c.defaults, 'httpConcurrency'),

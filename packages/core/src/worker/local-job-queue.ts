@@ -90,6 +90,16 @@ export class LocalJobQueue {
     this.finished = new LRUCache({ max: options.maxRetainedJobs, ttlResolution: 0 });
   }
 
+  /** Jobs waiting for a slot. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Jobs holding a slot (running, or cancelled while their method still runs). */
+  get running(): number {
+    return this.busySlots;
+  }
+
   /** Queues a job and returns its id; it starts as soon as a slot is free. */
   submit(input: unknown, options: { idPrefix?: string; retainMs: number }): { id: string; status: 'IN_QUEUE' } {
     const job: Job = {
@@ -191,6 +201,7 @@ export class LocalJobQueue {
       const outcome = await this.options.dispatcher.dispatch(input, {
         jobId: job.id,
         signal: job.cancellation,
+        queuedMs: (job.startedAt ?? job.submittedAt) - job.submittedAt,
         endpoint: this.options.endpoint,
       });
       // A job cancelled while it ran stays CANCELLED whatever the method did afterwards.

@@ -2,12 +2,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SwitchyardDefaults } from '../config';
 import { HttpRefusal, parseJsonBody, parseWait, readBody, sendJson, sendRefusal, type BearerAuth } from '../http';
 import type { Logger } from '../observability/logger';
+import type { SwitchyardMetrics } from '../observability/metrics';
 import type { JobDispatcher } from './dispatcher-types';
 import { LocalJobQueue, isTerminal, type JobView } from './local-job-queue';
+import { answerMetrics } from './metrics-route';
 
 /** Options of {@link RunpodApi}. */
 export interface RunpodApiOptions {
   dispatcher: JobDispatcher;
+  /** Where refused requests are counted and the queues' gauges are read; served at GET /metrics. */
+  metrics: SwitchyardMetrics;
   /** Endpoint ids served under `/v2/{endpointId}` (the hosted endpoint names). */
   endpoints: readonly string[];
   auth: BearerAuth;
@@ -27,7 +31,7 @@ const ENVELOPE_SLACK = 64 * 1024;
 const DEFAULT_WAIT_MS = 90_000;
 const BODY_EXAMPLE = '{"input": {"sy": 1, "endpoint": "...", "method": "...", "args": {"json": []}, "callId": "...", "deadline": 0}}';
 const ROUTES_HELP =
-  'Routes: POST /v2/{endpointId}/run, POST /v2/{endpointId}/runsync?wait=ms, GET|POST /v2/{endpointId}/status/{jobId}, GET|POST /v2/{endpointId}/status-sync/{jobId}?wait=ms, POST /v2/{endpointId}/cancel/{jobId}, POST /v2/{endpointId}/purge-queue, GET /v2/{endpointId}/health.';
+  'Routes: POST /v2/{endpointId}/run, POST /v2/{endpointId}/runsync?wait=ms, GET|POST /v2/{endpointId}/status/{jobId}, GET|POST /v2/{endpointId}/status-sync/{jobId}?wait=ms, POST /v2/{endpointId}/cancel/{jobId}, POST /v2/{endpointId}/purge-queue, GET /v2/{endpointId}/health, GET /metrics.';
 
 type Operation = 'run' | 'runsync' | 'status' | 'status-sync' | 'cancel' | 'purge-queue' | 'health';
 
@@ -75,6 +79,7 @@ export class RunpodApi {
         new LocalJobQueue({ endpoint, dispatcher: options.dispatcher, concurrency: options.concurrency, maxRetainedJobs: d.maxRetainedJobs, logger: options.logger }),
       );
     }
+    options.metrics.watchQueues(() => [...this.queues].map(([endpoint, queue]) => ({ endpoint, queued: queue.queued, running: queue.running })));
     this.runsyncLimit = options.maxBodyBytes ?? d.runsyncPayloadLimit + ENVELOPE_SLACK;
     this.runLimit = Math.min(this.runsyncLimit, d.runPayloadLimit + ENVELOPE_SLACK);
   }
@@ -85,8 +90,10 @@ export class RunpodApi {
       await this.route(req, res);
     } catch (error) {
       if (error instanceof HttpRefusal) {
+        this.options.metrics.requestRejected(error.status);
         sendRefusal(res, error);
       } else {
+        this.options.metrics.requestRejected(500);
         this.options.logger.error('local RunPod API request failed', { url: req.url?.slice(0, 200), error: error as Error });
         sendJson(res, 500, { error: 'The worker failed to handle the request; see its log. Retry the request.' });
       }
@@ -105,6 +112,7 @@ export class RunpodApi {
     const raw = req.url ?? '/';
     const queryAt = raw.indexOf('?');
     const url = { pathname: queryAt < 0 ? raw : raw.slice(0, queryAt), searchParams: new URLSearchParams(queryAt < 0 ? '' : raw.slice(queryAt + 1)) };
+    if (await answerMetrics(req, res, url.pathname, this.options.metrics)) return;
     const parts = url.pathname.split('/');
     // ['', 'v2', endpointId, op, jobId?]
     if (parts.length < 4 || parts.length > 5 || parts[0] !== '' || parts[1] !== 'v2' || !parts[2] || !parts[3]) {

@@ -3,6 +3,7 @@ import { loadDefaults, portOf, processEnv } from '../config';
 import { ConfigurationError } from '../errors';
 import { BearerAuth } from '../http';
 import type { Logger } from '../observability/logger';
+import { metricsOf } from '../observability/metrics';
 import { redactingLogger } from '../observability/redaction';
 import { createRuntime } from '../router/runtime';
 import type { Runtime } from '../router/runtime-types';
@@ -119,6 +120,7 @@ export async function serve(options: ServeOptions): Promise<WorkerServer> {
     const logger = redactingLogger(options.logger ?? runtime.logger, [apiKey]);
     const transport = transportFor(mode, {
       dispatcher: new Dispatcher({ runtime, endpoints: options.endpoints, logger }),
+      metrics: metricsOf(runtime),
       endpoints: names,
       defaults,
       logger,

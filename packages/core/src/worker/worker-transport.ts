@@ -1,10 +1,13 @@
 import type { SwitchyardDefaults } from '../config';
 import type { Logger } from '../observability/logger';
+import type { SwitchyardMetrics } from '../observability/metrics';
 import type { Dispatcher } from './dispatcher';
 
 /** Everything a transport needs, resolved once by `serve()`. */
 export interface TransportContext {
   dispatcher: Dispatcher;
+  /** The runtime's metrics: the transport adds its queue gauges and counts refused requests. */
+  metrics: SwitchyardMetrics;
   /** Names of the hosted endpoints. */
   endpoints: readonly string[];
   defaults: SwitchyardDefaults;

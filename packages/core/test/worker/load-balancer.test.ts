@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Endpoint, Remote } from '@switchyard/decorators';
 import { BearerAuth } from '../../src/http';
 import { MemoryLogger } from '../../src/observability/logger';
+import { metricsOf } from '../../src/observability/metrics';
 import { createRuntime } from '../../src/router/runtime';
 import { defaultSerializer } from '../../src/serialization/serializer';
 import { Dispatcher } from '../../src/worker/dispatcher';
@@ -162,6 +163,8 @@ describe('LoadBalancerApi health check', () => {
     const logger = new MemoryLogger();
     const api = new LoadBalancerApi({
       dispatcher: new Dispatcher({ runtime, endpoints: [LbCalc] }),
+      metrics: metricsOf(runtime),
+      endpoints: ['lb-calc'],
       auth: new BearerAuth(TEST_KEY),
       servesHealth: true,
       healthPath: '/ping',
