@@ -47,8 +47,14 @@ export class SwitchyardMetrics {
   private readonly queueSources: Array<GaugeSource<QueueReading>> = [];
   private readonly directorySources: Array<() => DirectoryReading | undefined> = [];
 
-  /** `registry`: where the metrics go; default a new one (pass prom-client's `register` for the global default). */
-  constructor(registry: Registry = new Registry()) {
+  /**
+   * @param registry where the metrics go; default a new one (pass prom-client's `register` for the global default)
+   * @param secrets values never written into a span (the API key): the runtime's traces redact with them
+   */
+  constructor(
+    registry: Registry = new Registry(),
+    readonly secrets: readonly (string | undefined)[] = [],
+  ) {
     this.registry = registry;
     const registers = [registry];
     const sources = this;

@@ -2,6 +2,7 @@ import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, tr
 import type { EndpointAddress } from '../directory/endpoint-address';
 import type { CallObserver, SubmissionMode } from '../executor/executor';
 import type { SwitchyardMetrics } from './metrics';
+import { redact } from './redaction';
 
 /**
  * Switchyard's tracer. `@opentelemetry/api` is a no-op until the application registers an SDK
@@ -33,7 +34,7 @@ export function outcomeOf(error: unknown): string {
   return error instanceof Error && typeof error.name === 'string' && error.name !== '' ? error.name : 'thrown-value';
 }
 
-function endSpan(span: Span, error: unknown): void {
+function endSpan(span: Span, error: unknown, secrets: readonly (string | undefined)[]): void {
   if (!span.isRecording()) {
     span.end();
     return;
@@ -42,7 +43,8 @@ function endSpan(span: Span, error: unknown): void {
   span.setAttribute('switchyard.outcome', outcome);
   if (error !== undefined) {
     span.setAttribute('error.type', outcome);
-    span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    // An error message can quote anything a method saw; the key is never written into a span.
+    span.setStatus({ code: SpanStatusCode.ERROR, message: redact(error instanceof Error ? error.message : String(error), secrets) });
   }
   span.end();
 }
@@ -96,7 +98,7 @@ export class CallTrace implements CallObserver {
 
   retrying(verdict: string, what: string, delayMs: number): void {
     this.metrics.resubmitted(this.endpoint, this.method, verdict);
-    if (this.span.isRecording()) this.span.addEvent('retry', { 'switchyard.verdict': verdict, 'switchyard.failure': what, 'switchyard.delay_ms': Math.round(delayMs) });
+    if (this.span.isRecording()) this.span.addEvent('retry', { 'switchyard.verdict': verdict, 'switchyard.failure': redact(what, this.metrics.secrets), 'switchyard.delay_ms': Math.round(delayMs) });
   }
 
   jobTimes(delayTime: number | undefined, executionTime: number | undefined): void {
@@ -108,7 +110,7 @@ export class CallTrace implements CallObserver {
   /** The call ended after `seconds`, with `error` when it failed. */
   end(seconds: number, error?: unknown): void {
     this.metrics.callEnded(this.endpoint, this.method, outcomeOf(error), seconds);
-    endSpan(this.span, error);
+    endSpan(this.span, error, this.metrics.secrets);
   }
 }
 
@@ -151,6 +153,6 @@ export class JobTrace {
   end(seconds: number, error?: unknown): void {
     this.metrics.jobEnded(this.endpoint, this.method, outcomeOf(error), seconds);
     if (this.span.isRecording()) this.span.setAttribute('switchyard.run_ms', Math.round(seconds * 1000));
-    endSpan(this.span, error);
+    endSpan(this.span, error, this.metrics.secrets);
   }
 }

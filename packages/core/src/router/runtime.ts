@@ -98,7 +98,7 @@ class SwitchyardRuntime implements Runtime {
     this.directory = options.directory ?? this.own(defaultDirectory(env, defaults, this.manifest, apiKey, this.logger));
     this.executor = options.executor ?? this.own(new RunpodExecutor(shared));
     this.loadBalancerExecutor = options.loadBalancerExecutor ?? this.own(new LoadBalancerExecutor(shared));
-    this.telemetry = new SwitchyardMetrics(options.metricsRegistry);
+    this.telemetry = new SwitchyardMetrics(options.metricsRegistry, [apiKey]);
     setRuntimeMetrics(this, this.telemetry);
     for (const executor of new Set([this.executor, this.loadBalancerExecutor])) {
       if (executor instanceof HttpExecutor && executor.breakers) this.telemetry.watchBreakers(() => executor.breakers!.readings());
