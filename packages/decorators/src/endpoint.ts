@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { injectable } from 'tsyringe';
+import { constructorParamTypes } from './design-metadata';
 import { DecoratorError } from './errors';
 import { ENDPOINT_METADATA } from './metadata-keys';
 import { endpointRegistry } from './registry';
 import { getOwnRemoteMethods } from './remote';
+import { refuseStandardDecorators } from './standard-decorators';
 import type { Constructor, EndpointMetadata, EndpointOptions, RemoteMethodMetadata } from './types';
 import { validateEndpointOptions } from './validate-options';
 
@@ -40,8 +42,10 @@ function collectRemoteMethods(target: Constructor): RemoteMethodMetadata[] {
  * ancestors' `@Remote` methods, and may override them (its own `@Remote` options win).
  */
 export function Endpoint(options: EndpointOptions = {}): ClassDecorator {
-  return (<T extends Constructor>(target: T): T => {
+  return (<T extends Constructor>(target: T, context?: unknown): T => {
+    refuseStandardDecorators('@Endpoint', context);
     validateEndpointOptions(target.name, options);
+    const dependencies = constructorParamTypes(`@Endpoint on class ${target.name}`, target);
     const name = options.name ?? target.name;
     const registry = endpointRegistry();
     const existing = registry.get(name);
@@ -56,7 +60,7 @@ export function Endpoint(options: EndpointOptions = {}): ClassDecorator {
       resources: { ...(options.resources ?? {}) },
       target,
       methods: collectRemoteMethods(target),
-      dependencies: (Reflect.getMetadata('design:paramtypes', target) as unknown[] | undefined) ?? [],
+      dependencies,
     };
     Reflect.defineMetadata(ENDPOINT_METADATA, metadata, target);
     registry.set(name, metadata);
