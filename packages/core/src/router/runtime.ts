@@ -6,6 +6,7 @@ import { ConfigurationError, MethodNotRemoteError, RouteNotFoundError, Switchyar
 import type { Executor } from '../executor/executor';
 import { LoadBalancerExecutor } from '../executor/load-balancer-executor';
 import { RunpodExecutor } from '../executor/runpod-executor';
+import { constructorDependencies } from '../manifest/constructor-dependencies';
 import { metadataFromManifest } from '../manifest/endpoint-metadata';
 import type { Manifest } from '../manifest/model';
 import { ConsoleLogger, type Logger } from '../observability/logger';
@@ -121,7 +122,8 @@ class SwitchyardRuntime implements Runtime {
       const proxy = createRouterProxy(cls, metadata, (method, args) => this.router.invoke(metadata, method, args));
       this.container.register(cls, { useValue: proxy });
     }
-    for (const dependency of metadata.dependencies) if (typeof dependency === 'function') this.prepare(dependency as Constructor);
+    // Through @inject(Class) and @inject(delay(() => Class)) too, read now that every class is defined.
+    for (const dependency of constructorDependencies(cls, metadata.dependencies)) if (typeof dependency === 'function') this.prepare(dependency as Constructor);
   }
 
   get<T>(cls: Constructor<T>): T {
