@@ -61,7 +61,7 @@ export function constructorParamTypes(where: string, target: Constructor): unkno
     if (type !== undefined || hasToken(i)) return;
     const name = parameterName(target, i);
     throw new DecoratorError(
-      `${where}: constructor parameter #${i}${name ? ` (${name})` : ''} (counted from 0, as tsyringe counts) has the type undefined in design:paramtypes: its class was not defined yet when ${target.name} was declared. ` +
+      `${where}: constructor parameter #${i} (${name ? `${name}; ` : ''}counted from 0, as tsyringe counts) has the type undefined in design:paramtypes: its class was not defined yet when ${target.name} was declared. ` +
         `That is a circular import (this file imports the parameter's file, which imports this one, directly or through others), or an import of a name the other file does not export. ` +
         `For a circular import, inject it lazily: @inject(delay(() => Other)) ${name ?? 'param'}: Other, with inject and delay from tsyringe or @switchyard/core; otherwise check the import.`,
     );

@@ -56,14 +56,14 @@ describe('regression (issue 13): endpoints in two files that import each other',
 
     expect(error).toMatchObject({ name: 'DecoratorError', code: 'DECORATOR_MISUSE', isDecoratorError: true });
     expect(error?.message).toBe(
-      '@Endpoint on class Pong: constructor parameter #0 (ping) (counted from 0, as tsyringe counts) has the type undefined in design:paramtypes: its class was not defined yet when Pong was declared. ' +
+      '@Endpoint on class Pong: constructor parameter #0 (ping; counted from 0, as tsyringe counts) has the type undefined in design:paramtypes: its class was not defined yet when Pong was declared. ' +
         "That is a circular import (this file imports the parameter's file, which imports this one, directly or through others), or an import of a name the other file does not export. " +
         'For a circular import, inject it lazily: @inject(delay(() => Other)) ping: Other, with inject and delay from tsyringe or @switchyard/core; otherwise check the import.',
     );
 
     const build = await app.switchyard(['build', '--entry', 'dist/app.js', '--out', 'no.manifest.json']);
     expect(build.code).toBe(1);
-    expect(build.stderr).toContain('entry module failed to load (@Endpoint on class Pong: constructor parameter #0 (ping)');
+    expect(build.stderr).toContain('entry module failed to load (@Endpoint on class Pong: constructor parameter #0 (ping; counted from 0'));
   });
 
   it('with @inject(delay(() => Ping)) applied, the build reports the call cycle ping -> pong -> ping', async () => {
