@@ -63,7 +63,7 @@ describe('regression (issue 13): endpoints in two files that import each other',
 
     const build = await app.switchyard(['build', '--entry', 'dist/app.js', '--out', 'no.manifest.json']);
     expect(build.code).toBe(1);
-    expect(build.stderr).toContain('entry module failed to load (@Endpoint on class Pong: constructor parameter #0 (ping; counted from 0'));
+    expect(build.stderr).toContain('entry module failed to load (@Endpoint on class Pong: constructor parameter #0 (ping; counted from 0');
   });
 
   it('with @inject(delay(() => Ping)) applied, the build reports the call cycle ping -> pong -> ping', async () => {
