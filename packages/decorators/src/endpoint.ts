@@ -40,6 +40,11 @@ function collectRemoteMethods(target: Constructor): RemoteMethodMetadata[] {
  *
  * Inheritance: a subclass is an endpoint only if it is decorated itself; it then inherits its
  * ancestors' `@Remote` methods, and may override them (its own `@Remote` options win).
+ *
+ * Throws DecoratorError at declaration for bad options, and for what tsyringe would only fail
+ * on at the first call: a constructor with parameters but no `design:paramtypes`
+ * (`emitDecoratorMetadata` off), a parameter type that is `undefined` without an `@inject`
+ * token (a circular import), or a standard (TC39) decorator call (`experimentalDecorators` off).
  */
 export function Endpoint(options: EndpointOptions = {}): ClassDecorator {
   return (<T extends Constructor>(target: T, context?: unknown): T => {

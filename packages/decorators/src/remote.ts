@@ -28,7 +28,9 @@ export type RemoteMethodDecorator = <M extends (...args: any[]) => Promise<unkno
  * Marks an instance method as callable across endpoints. Metadata only: nothing is wrapped,
  * so calling the method on a plain instance is an ordinary call. The method must return a
  * Promise (be `async`, or be declared to return `Promise<…>`): a compile-time error in
- * TypeScript, a DecoratorError at declaration otherwise.
+ * TypeScript, a DecoratorError at declaration otherwise. The compiler must emit decorator
+ * metadata (`design:paramtypes`) and legacy decorators: a DecoratorError at declaration says
+ * which tsconfig flag is off.
  */
 export function Remote(options: RemoteOptions = {}): RemoteMethodDecorator {
   return ((target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor | undefined) => {

@@ -122,7 +122,8 @@ class SwitchyardRuntime implements Runtime {
       const proxy = createRouterProxy(cls, metadata, (method, args) => this.router.invoke(metadata, method, args));
       this.container.register(cls, { useValue: proxy });
     }
-    // Through @inject(Class) and @inject(delay(() => Class)) too, read now that every class is defined.
+    // Through @inject(Class) and @inject(delay(() => Class)) too: read here, not at declaration,
+    // where a delay() thunk may name a class that is not defined yet.
     for (const dependency of constructorDependencies(cls, metadata.dependencies)) if (typeof dependency === 'function') this.prepare(dependency as Constructor);
   }
 
