@@ -1,9 +1,11 @@
 import 'reflect-metadata';
 import { injectable } from 'tsyringe';
+import { constructorParamTypes } from './design-metadata';
 import { DecoratorError } from './errors';
 import { ENDPOINT_METADATA } from './metadata-keys';
 import { endpointRegistry } from './registry';
 import { getOwnRemoteMethods } from './remote';
+import { refuseStandardDecorators } from './standard-decorators';
 import type { Constructor, EndpointMetadata, EndpointOptions, RemoteMethodMetadata } from './types';
 import { validateEndpointOptions } from './validate-options';
 
@@ -38,10 +40,17 @@ function collectRemoteMethods(target: Constructor): RemoteMethodMetadata[] {
  *
  * Inheritance: a subclass is an endpoint only if it is decorated itself; it then inherits its
  * ancestors' `@Remote` methods, and may override them (its own `@Remote` options win).
+ *
+ * Throws DecoratorError at declaration for bad options, and for what tsyringe would only fail
+ * on at the first call: a constructor with parameters but no `design:paramtypes`
+ * (`emitDecoratorMetadata` off), a parameter type that is `undefined` without an `@inject`
+ * token (a circular import), or a standard (TC39) decorator call (`experimentalDecorators` off).
  */
 export function Endpoint(options: EndpointOptions = {}): ClassDecorator {
-  return (<T extends Constructor>(target: T): T => {
+  return (<T extends Constructor>(target: T, context?: unknown): T => {
+    refuseStandardDecorators('@Endpoint', context);
     validateEndpointOptions(target.name, options);
+    const dependencies = constructorParamTypes(`@Endpoint on class ${target.name}`, target);
     const name = options.name ?? target.name;
     const registry = endpointRegistry();
     const existing = registry.get(name);
@@ -56,7 +65,7 @@ export function Endpoint(options: EndpointOptions = {}): ClassDecorator {
       resources: { ...(options.resources ?? {}) },
       target,
       methods: collectRemoteMethods(target),
-      dependencies: (Reflect.getMetadata('design:paramtypes', target) as unknown[] | undefined) ?? [],
+      dependencies,
     };
     Reflect.defineMetadata(ENDPOINT_METADATA, metadata, target);
     registry.set(name, metadata);

@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { DecoratorError } from './errors';
-import { REMOTE_METHODS } from './metadata-keys';
+import { methodParamTypes } from './design-metadata';
+import { DESIGN_RETURNTYPE, REMOTE_METHODS } from './metadata-keys';
 import { functionKind, hasRestParameter } from './parameters';
+import { refuseStandardDecorators } from './standard-decorators';
 import type { RemoteMethodMetadata, RemoteOptions } from './types';
 import { validateRemoteOptions } from './validate-options';
 
@@ -26,10 +28,13 @@ export type RemoteMethodDecorator = <M extends (...args: any[]) => Promise<unkno
  * Marks an instance method as callable across endpoints. Metadata only: nothing is wrapped,
  * so calling the method on a plain instance is an ordinary call. The method must return a
  * Promise (be `async`, or be declared to return `Promise<…>`): a compile-time error in
- * TypeScript, a DecoratorError at declaration otherwise.
+ * TypeScript, a DecoratorError at declaration otherwise. The compiler must emit decorator
+ * metadata (`design:paramtypes`) and legacy decorators: a DecoratorError at declaration says
+ * which tsconfig flag is off.
  */
 export function Remote(options: RemoteOptions = {}): RemoteMethodDecorator {
   return ((target: object, propertyKey: string | symbol, descriptor: PropertyDescriptor | undefined) => {
+    refuseStandardDecorators('@Remote', propertyKey);
     const owner = typeof target === 'function' ? target.name : target.constructor.name;
     const where = `@Remote on ${owner}.${String(propertyKey)}`;
     if (typeof target === 'function') {
@@ -41,6 +46,8 @@ export function Remote(options: RemoteOptions = {}): RemoteMethodDecorator {
     if (!descriptor || typeof descriptor.value !== 'function') {
       throw new DecoratorError(`${where}: @Remote decorates methods only, not properties or accessors.`);
     }
+    // Before the Promise check: without metadata it would misjudge `m(): Promise<T>` as synchronous.
+    const paramTypes = methodParamTypes(where, target, propertyKey);
     checkReturnsPromise(where, target, propertyKey, descriptor.value as (...args: never[]) => unknown);
     validateRemoteOptions(where, options);
     const routeName = options.name ?? propertyKey;
@@ -53,7 +60,7 @@ export function Remote(options: RemoteOptions = {}): RemoteMethodDecorator {
       property: propertyKey,
       arity: (descriptor.value as (...args: never[]) => unknown).length,
       rest: hasRestParameter(descriptor.value as (...args: never[]) => unknown),
-      paramTypes: (Reflect.getMetadata('design:paramtypes', target, propertyKey) as unknown[] | undefined) ?? [],
+      paramTypes,
       timeoutMs: options.timeoutMs,
       idempotent: options.idempotent ?? false,
       retries: options.retries ?? 0,
@@ -73,7 +80,7 @@ function checkReturnsPromise(where: string, target: object, key: string, fn: (..
   if (kind === 'async-generator' || kind === 'generator') {
     throw new DecoratorError(`${where}: a ${kind === 'generator' ? 'generator' : 'streaming (async *)'} method cannot be remote yet. Return a Promise of the whole result instead.`);
   }
-  const declared = Reflect.getMetadata('design:returntype', target, key) as unknown;
+  const declared = Reflect.getMetadata(DESIGN_RETURNTYPE, target, key) as unknown;
   if (declared === Promise || (declared === undefined && kind === 'async')) return;
   const shown = typeof declared === 'function' ? declared.name : 'a value';
   throw new DecoratorError(

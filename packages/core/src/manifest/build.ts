@@ -3,6 +3,7 @@ import { basename } from 'node:path';
 import { getEndpointMetadata, listEndpoints, type Constructor, type EndpointMetadata, type ResourceHints } from '@switchyard/decorators';
 import { ManifestError } from '../errors';
 import { describeValue } from './constraints';
+import { constructorDependencies } from './constructor-dependencies';
 import { contractHash } from './contract';
 import { compareNames, findCycle } from './cycles';
 import { fieldPath, keyPath } from './json-path';
@@ -142,42 +143,6 @@ function reachableEndpoints(meta: EndpointMetadata): EndpointMetadata[] {
     queue.push(...constructorDependencies(candidate, undefined));
   }
   return [...found.values()];
-}
-
-/** tsyringe's metadata key for `@inject(token)` parameters (index → token). */
-const INJECTION_TOKENS = 'injectionTokens';
-
-/**
- * The classes a constructor asks for: `design:paramtypes`, with tsyringe's `@inject(Class)` and
- * `@inject(delay(() => Class))` tokens applied on top, as tsyringe itself does. delay() matters
- * here: it is the only way to write a constructor cycle in tsyringe, so without it a cycle
- * would go unseen. String and symbol tokens name no class and are skipped.
- */
-function constructorDependencies(cls: object, paramTypes: readonly unknown[] | undefined): unknown[] {
-  const params = [...(paramTypes ?? (Reflect.getMetadata('design:paramtypes', cls) as unknown[] | undefined) ?? [])];
-  const tokens = (Reflect.getOwnMetadata(INJECTION_TOKENS, cls) as Record<string, unknown> | undefined) ?? {};
-  for (const [index, token] of Object.entries(tokens)) params[Number(index)] = token;
-  // tsyringe writes its token records into the design:paramtypes array itself, so every entry
-  // may be a class, a token record or a delayed constructor.
-  return params.map(classOfToken);
-}
-
-function classOfToken(token: unknown, depth = 0): unknown {
-  if (typeof token === 'function') return token;
-  if (token === null || typeof token !== 'object' || depth > 3) return undefined;
-  const record = token as { token?: unknown; wrap?: unknown; createProxy?: unknown };
-  // @inject(token, options) in tsyringe 4.10 stores { token, multiple, isOptional }.
-  if ('token' in record) return classOfToken(record.token, depth + 1);
-  // delay(() => Class) returns a DelayedConstructor, which tsyringe does not export; its
-  // constructor thunk is the `wrap` field. A test pins this so a tsyringe change is noticed.
-  if (typeof record.createProxy === 'function' && typeof record.wrap === 'function') {
-    try {
-      return (record.wrap as () => unknown)();
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 function resourcesOf(hints: ResourceHints): Record<string, unknown> {

@@ -8,6 +8,7 @@ import type { Executor } from '../executor/executor';
 import { HttpExecutor } from '../executor/http-executor';
 import { LoadBalancerExecutor } from '../executor/load-balancer-executor';
 import { RunpodExecutor } from '../executor/runpod-executor';
+import { constructorDependencies } from '../manifest/constructor-dependencies';
 import { metadataFromManifest } from '../manifest/endpoint-metadata';
 import type { Manifest } from '../manifest/model';
 import { ConsoleLogger, type Logger } from '../observability/logger';
@@ -138,7 +139,9 @@ class SwitchyardRuntime implements Runtime {
       const proxy = createRouterProxy(cls, metadata, (method, args) => this.router.invoke(metadata, method, args));
       this.container.register(cls, { useValue: proxy });
     }
-    for (const dependency of metadata.dependencies) if (typeof dependency === 'function') this.prepare(dependency as Constructor);
+    // Through @inject(Class) and @inject(delay(() => Class)) too: read here, not at declaration,
+    // where a delay() thunk may name a class that is not defined yet.
+    for (const dependency of constructorDependencies(cls, metadata.dependencies)) if (typeof dependency === 'function') this.prepare(dependency as Constructor);
   }
 
   get<T>(cls: Constructor<T>): T {

@@ -24,14 +24,17 @@ function switchyard(args: string[], cwd: string): Promise<Run> {
   });
 }
 
-/** An ES module entry that declares endpoint `clock` (decorators applied by hand: plain JS). */
+/**
+ * An ES module entry that declares endpoint `clock` (decorators applied by hand: plain JS, with
+ * the parameter types a TypeScript compiler would emit, which @Remote requires since issue 13).
+ */
 function esmEntry(beforeDeclaring: string): string {
   return `import { Endpoint, Remote } from ${JSON.stringify(CORE_URL)};
 ${beforeDeclaring}
 class Clock {
   async now() { return Date.now(); }
 }
-Reflect.decorate([Remote()], Clock.prototype, 'now', Object.getOwnPropertyDescriptor(Clock.prototype, 'now'));
+Reflect.decorate([Remote(), Reflect.metadata('design:paramtypes', [])], Clock.prototype, 'now', Object.getOwnPropertyDescriptor(Clock.prototype, 'now'));
 export const DecoratedClock = Reflect.decorate([Endpoint({ name: 'clock' })], Clock);
 `;
 }

@@ -26,7 +26,9 @@ describe('regression (issue 9): @Remote accepts only methods that return a Promi
       }
     }
     const descriptor = Object.getOwnPropertyDescriptor(Plain.prototype, 'total')!;
-    expect(() => Remote()(Plain.prototype, 'total', descriptor as TypedPropertyDescriptor<() => Promise<number>>)).toThrow(/returns a value, not a Promise/);
+    // Plain JavaScript states the parameter types itself, as a compiler would (issue 13).
+    const decorators = [Remote(), Reflect.metadata('design:paramtypes', [])] as MethodDecorator[];
+    expect(() => Reflect.decorate(decorators, Plain.prototype, 'total', descriptor)).toThrow(/returns a value, not a Promise/);
   });
 
   it('accepts async methods and methods declared to return a Promise', () => {
