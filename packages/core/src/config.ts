@@ -99,6 +99,10 @@ export interface SwitchyardDefaults {
   runpodBaseUrl: string;
   /** Log level of the default logger. Env SWITCHYARD_LOG_LEVEL. Default `info`. */
   logLevel: LogLevelName;
+  /** Line format of the default logger: `text` or `json` (one object per line). Env SWITCHYARD_LOG_FORMAT. Default `text`. */
+  logFormat: LogFormat;
+  /** Level of the one line logged per routed call and per job: `debug`, or `info` (what `switchyard dev` sets). Env SWITCHYARD_CALL_LOG_LEVEL. Default `debug`. */
+  callLogLevel: 'debug' | 'info';
   /** Bearer key for outgoing calls and the key a local worker requires. Env RUNPOD_API_KEY. Default none. */
   apiKey: string | undefined;
   /** Endpoint(s) this process hosts, comma-separated. Env SWITCHYARD_ENDPOINT. Default none (a pure client). */
@@ -116,6 +120,10 @@ export interface SwitchyardDefaults {
 /** Log levels, least to most severe, and `silent`. */
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** Line formats of the console logger. */
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 export const MB = 1024 * 1024;
 const MAX_MS = 2_147_483_647;
@@ -175,6 +183,8 @@ export const DEFAULT_ENV_NAMES: Readonly<Partial<Record<keyof SwitchyardDefaults
   ...Object.fromEntries(Object.entries(NUMBERS).flatMap(([key, spec]) => (spec.env ? [[key, spec.env]] : []))),
   runpodBaseUrl: 'RUNPOD_ENDPOINT_BASE_URL',
   logLevel: 'SWITCHYARD_LOG_LEVEL',
+  logFormat: 'SWITCHYARD_LOG_FORMAT',
+  callLogLevel: 'SWITCHYARD_CALL_LOG_LEVEL',
   apiKey: 'RUNPOD_API_KEY',
   endpoint: 'SWITCHYARD_ENDPOINT',
   manifestPath: 'SWITCHYARD_MANIFEST',
@@ -206,6 +216,8 @@ export function loadDefaults(env: NodeJS.ProcessEnv = processEnv()): SwitchyardD
   const base = set(env, 'RUNPOD_ENDPOINT_BASE_URL');
   result.runpodBaseUrl = (base ?? 'https://api.runpod.ai/v2').replace(/\/+$/, '');
   result.logLevel = logLevelOf(set(env, 'SWITCHYARD_LOG_LEVEL') ?? 'info', 'SWITCHYARD_LOG_LEVEL');
+  result.logFormat = oneOf(set(env, 'SWITCHYARD_LOG_FORMAT') ?? 'text', LOG_FORMATS, 'SWITCHYARD_LOG_FORMAT', 'a log format');
+  result.callLogLevel = oneOf(set(env, 'SWITCHYARD_CALL_LOG_LEVEL') ?? 'debug', ['debug', 'info'] as const, 'SWITCHYARD_CALL_LOG_LEVEL', 'a call log level');
   result.apiKey = set(env, 'RUNPOD_API_KEY');
   result.endpoint = set(env, 'SWITCHYARD_ENDPOINT');
   result.manifestPath = set(env, 'SWITCHYARD_MANIFEST');
@@ -230,10 +242,15 @@ export function portOf(value: unknown, option: string): number {
   return port;
 }
 
+/** One of `allowed`, or ConfigurationError listing them. */
+export function oneOf<T extends string>(value: string, allowed: readonly T[], option: string, what: string): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigurationError(`${option}=${JSON.stringify(value)} is not ${what}. Use one of ${allowed.join(', ')}.`, { option });
+}
+
 /** A log level name, or ConfigurationError listing the levels. */
 export function logLevelOf(value: string, option: string): LogLevelName {
-  if ((LOG_LEVELS as readonly string[]).includes(value)) return value as LogLevelName;
-  throw new ConfigurationError(`${option}=${JSON.stringify(value)} is not a log level. Use one of ${LOG_LEVELS.join(', ')}.`, { option });
+  return oneOf(value, LOG_LEVELS, option, 'a log level');
 }
 
 function checkedInteger(option: string, value: number, range: { min: number; max: number }, shown: unknown = value): number {

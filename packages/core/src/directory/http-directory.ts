@@ -3,7 +3,7 @@ import ky, { isHTTPError, isTimeoutError, type RetryOptions } from 'ky';
 import type { EndpointType } from '@switchyard/decorators';
 import { loadDefaults, numberOption, type SwitchyardDefaults } from '../config';
 import { DirectoryUnavailableError, InvalidAddressError, UnauthorizedError } from '../errors';
-import { ConsoleLogger, type Logger } from '../observability/logger';
+import { defaultLogger, type Logger } from '../observability/logger';
 import { redact, redactingLogger } from '../observability/redaction';
 import type { Directory } from './directory';
 import { parseDirectoryAnswer, type DirectoryAnswer } from './directory-answer';
@@ -97,7 +97,7 @@ export class HttpDirectory implements Directory {
       retryOnTimeout: true,
     };
     this.baseUrl = options.baseUrl ?? defaults.runpodBaseUrl;
-    this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ level: defaults.logLevel, prefix: 'directory' }), [options.apiKey]);
+    this.logger = redactingLogger(options.logger ?? defaultLogger(defaults, 'directory'), [options.apiKey]);
     this.cache = new DirectoryCache<DirectoryAnswer>({
       load: () => this.fetchAnswer(),
       ttlMs: option('ttlMs', 'directoryTtlMs'),

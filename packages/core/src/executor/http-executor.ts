@@ -2,7 +2,7 @@ import type { EndpointType } from '@switchyard/decorators';
 import { loadDefaults, numberOption, type SwitchyardDefaults } from '../config';
 import type { EndpointAddress } from '../directory/endpoint-address';
 import { CircuitOpenError, DeadlineExceededError, EndpointUnavailableError, InvalidAddressError, UnauthorizedError, type WireFailure } from '../errors';
-import { ConsoleLogger, type Logger } from '../observability/logger';
+import { defaultLogger, type Logger } from '../observability/logger';
 import { redactingLogger } from '../observability/redaction';
 import { AddressBreakers } from '../resilience/address-breakers';
 import { sleep } from '../resilience/call-budget';
@@ -97,7 +97,7 @@ export abstract class HttpExecutor implements Executor {
     this.transport = new HttpTransport({ connections: option('maxRequestsPerAddress', 'requestsPerAddress'), keepAliveTimeoutMs: defaults.clientKeepAliveMs });
     const breaker = options.breaker;
     this.breakers = breaker === false ? undefined : breaker instanceof AddressBreakers ? breaker : new AddressBreakers({ ...breaker, defaults });
-    this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ level: defaults.logLevel, prefix: name }), [this.apiKey]);
+    this.logger = redactingLogger(options.logger ?? defaultLogger(defaults, name), [this.apiKey]);
     this.serializer = options.serializer ?? defaultSerializer;
     this.headers = this.apiKey ? { authorization: `Bearer ${this.apiKey}`, 'content-type': 'application/json' } : undefined;
     this.probes = this.breakers

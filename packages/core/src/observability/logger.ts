@@ -1,4 +1,4 @@
-import { LOG_LEVELS, logLevelOf, type LogLevelName } from '../config';
+import { LOG_FORMATS, LOG_LEVELS, logLevelOf, oneOf, type LogFormat, type LogLevelName, type SwitchyardDefaults } from '../config';
 import { redact, redactFields } from './redaction';
 
 /** Minimal structured logger. The runtime wraps every logger so secrets are redacted before anything is written. */
@@ -20,8 +20,10 @@ export interface ConsoleLoggerOptions {
   level?: LogLevel;
   /** Values redacted from every record (the API key). Default none; Bearer tokens and secret-named fields are always redacted. */
   secrets?: readonly (string | undefined)[];
-  /** Written as `[prefix]` after the level. */
+  /** Written as `[prefix]` after the level (`"component"` in JSON). */
   prefix?: string;
+  /** `text` (default; createRuntime passes SWITCHYARD_LOG_FORMAT) or `json`: one JSON object per line. */
+  format?: LogFormat;
   /** Default `process.stderr`. */
   stream?: NodeJS.WritableStream;
 }
@@ -32,9 +34,11 @@ export interface ConsoleLoggerOptions {
  */
 export class ConsoleLogger implements Logger {
   private readonly threshold: number;
+  private readonly json: boolean;
 
   constructor(private readonly options: ConsoleLoggerOptions = {}) {
     this.threshold = ORDER[logLevelOf(options.level ?? 'info', 'ConsoleLogger option level')];
+    this.json = oneOf(options.format ?? 'text', LOG_FORMATS, 'ConsoleLogger option format', 'a log format') === 'json';
   }
 
   enabled(level: Exclude<LogLevel, 'silent'>): boolean {
@@ -44,6 +48,11 @@ export class ConsoleLogger implements Logger {
   private write(level: Exclude<LogLevel, 'silent'>, message: string, fields?: Record<string, unknown>): void {
     if (ORDER[level] < this.threshold) return;
     const secrets = this.options.secrets ?? [];
+    if (this.json) {
+      const record = { time: new Date().toISOString(), level, component: this.options.prefix, message: redact(message, secrets), ...(fields ? redactFields(fields, secrets) : {}) };
+      (this.options.stream ?? process.stderr).write(`${JSON.stringify(record)}\n`);
+      return;
+    }
     const parts = [`${level.padEnd(5)}`, this.options.prefix ? `[${this.options.prefix}]` : '', redact(message, secrets)];
     const blocks: string[] = [];
     if (fields) {
@@ -60,6 +69,11 @@ export class ConsoleLogger implements Logger {
   info(message: string, fields?: Record<string, unknown>): void { this.write('info', message, fields); }
   warn(message: string, fields?: Record<string, unknown>): void { this.write('warn', message, fields); }
   error(message: string, fields?: Record<string, unknown>): void { this.write('error', message, fields); }
+}
+
+/** The console logger the resolved defaults ask for (SWITCHYARD_LOG_LEVEL, SWITCHYARD_LOG_FORMAT). */
+export function defaultLogger(defaults: SwitchyardDefaults, prefix?: string): ConsoleLogger {
+  return new ConsoleLogger({ level: defaults.logLevel, format: defaults.logFormat, prefix });
 }
 
 /** A logger that keeps records in memory, for tests and for callers who route logs themselves. */

@@ -118,8 +118,9 @@ export class RemoteRouter {
   private ended(where: string, traced: CallTrace, invocation: Invocation | undefined, budget: CallBudget, error?: unknown): void {
     const ms = Date.now() - budget.startedAt;
     traced.end(ms / 1000, error);
-    if (this.deps.logger.enabled?.('debug') === false) return;
-    this.deps.logger.debug(`called ${where}`, {
+    const level = this.deps.defaults.callLogLevel;
+    if (this.deps.logger.enabled?.(level) === false) return;
+    this.deps.logger[level](`called ${where}`, {
       endpoint: traced.endpoint,
       method: traced.method,
       callId: invocation?.callId,

@@ -11,7 +11,7 @@ import { RunpodExecutor } from '../executor/runpod-executor';
 import { constructorDependencies } from '../manifest/constructor-dependencies';
 import { metadataFromManifest } from '../manifest/endpoint-metadata';
 import type { Manifest } from '../manifest/model';
-import { ConsoleLogger, type Logger } from '../observability/logger';
+import { defaultLogger, type Logger } from '../observability/logger';
 import { setRuntimeMetrics, SwitchyardMetrics } from '../observability/metrics';
 import { redactingLogger } from '../observability/redaction';
 import { assertSinglePeerCopies } from '../peer-dependencies';
@@ -90,7 +90,7 @@ class SwitchyardRuntime implements Runtime {
     const env = options.env ?? processEnv();
     const defaults = (this.defaults = loadDefaults(env));
     const apiKey = options.apiKey ?? defaults.apiKey;
-    this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ level: defaults.logLevel }), [apiKey]);
+    this.logger = redactingLogger(options.logger ?? defaultLogger(defaults), [apiKey]);
     this.serializer = options.serializer ?? defaultSerializer;
     this.manifest = runtimeManifest(options.manifest, defaults);
     this.hosted = hostedEndpoints(options.endpoint, defaults);

@@ -155,8 +155,9 @@ export class Dispatcher implements JobDispatcher {
       const output: WireOutput = { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) };
       const ms = Date.now() - budget.startedAt;
       traced.end(ms / 1000);
-      if (this.logger.enabled?.('debug') !== false) {
-        this.logger.debug(`ran ${where}`, { endpoint, method, jobId: context.jobId, callId: invocation.callId, traceId: invocation.traceparent?.slice(3, 35), ms });
+      const level = this.runtime.defaults.callLogLevel;
+      if (this.logger.enabled?.(level) !== false) {
+        this.logger[level](`ran ${where}`, { endpoint, method, jobId: context.jobId, callId: invocation.callId, traceId: invocation.traceparent?.slice(3, 35), ms });
       }
       return { status: 'COMPLETED', output };
     } catch (error) {

@@ -4,6 +4,8 @@ import { loadDefaults } from '../../src/config';
 import { ConfigurationError, RemoteExecutionError } from '../../src/errors';
 import { ConsoleLogger, MemoryLogger, silentLogger } from '../../src/observability/logger';
 import { redactingLogger } from '../../src/observability/redaction';
+import { StaticDirectory } from '../../src/directory/static-directory';
+import { createRuntime } from '../../src/router/runtime';
 import { startLocalCluster, type LocalCluster } from '../../src/testing';
 import { rejectionOf, thrownBy } from '../support/helpers';
 
@@ -31,6 +33,21 @@ describe('logging (issue 13)', () => {
     expect(out).toContain('error=TypeError: cannot read price with [redacted]');
     expect(out).toMatch(/\n {4}at failWith .*logging\.test\.ts:\d+/);
     expect(out).not.toContain(KEY);
+  });
+
+  it('writes one JSON object per line with SWITCHYARD_LOG_FORMAT=json, redacted, with the stack as a field', () => {
+    const stream = new PassThrough();
+    let text = '';
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    const logger = new ConsoleLogger({ format: loadDefaults({ SWITCHYARD_LOG_FORMAT: 'json' }).logFormat, stream, secrets: [KEY], prefix: 'worker' });
+    logger.info(`called Shop.price with ${KEY}`, { endpoint: 'shop', ms: 3, error: failWith('boom') });
+    const lines = text.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0]) as Record<string, unknown>;
+    expect(record).toMatchObject({ level: 'info', component: 'worker', message: 'called Shop.price with [redacted]', endpoint: 'shop', ms: 3, error: 'TypeError: boom' });
+    expect(String(record.errorStack)).toContain('at failWith');
+    expect(typeof record.time).toBe('string');
+    expect(thrownBy(() => loadDefaults({ SWITCHYARD_LOG_FORMAT: 'yaml' })).message).toContain('SWITCHYARD_LOG_FORMAT="yaml" is not a log format. Use one of text, json.');
   });
 
   it('says which levels it writes, so callers can skip records nobody reads', () => {
@@ -68,15 +85,24 @@ describe('logging (issue 13)', () => {
     });
     afterAll(() => cluster.stop());
 
+    it('logs the per-call lines at info when SWITCHYARD_CALL_LOG_LEVEL=info (what switchyard dev sets)', async () => {
+      const records = new MemoryLogger();
+      await using client = createRuntime({ env: { RUNPOD_API_KEY: cluster.apiKey, SWITCHYARD_CALL_LOG_LEVEL: 'info' }, logger: records, directory: new StaticDirectory({ 'logging-shop': cluster.addresses['logging-shop'] }) });
+      expect(await client.get(LoggingShop).price('a')).toBe(7);
+      const line = records.records.find((r) => r.message === 'called LoggingShop.price');
+      expect(line?.level).toBe('info');
+      expect(line?.fields).toMatchObject({ outcome: 'ok', replica: cluster.addresses['logging-shop'][0] });
+      expect(String(line?.fields?.traceId)).toMatch(/^[0-9a-f]{32}$/);
+    });
+
     it('logs one debug line per call on the caller and on the worker', async () => {
       expect(await cluster.client().get(LoggingShop).price('a')).toBe(7);
       const called = logger.records.find((r) => r.message === 'called LoggingShop.price' && r.fields?.outcome === 'ok');
       expect(called?.level).toBe('debug');
       expect(called?.fields).toMatchObject({ endpoint: 'logging-shop', method: 'price' });
       expect(typeof called?.fields?.ms).toBe('number');
-      const ran = logger.records.find((r) => r.message === 'ran logging-shop.price');
+      const ran = logger.records.find((r) => r.message === 'ran logging-shop.price' && r.fields?.callId === called?.fields?.callId);
       expect(ran?.level).toBe('debug');
-      expect(ran?.fields?.callId).toBe(called?.fields?.callId);
     });
 
     it("logs a failed method with the error's message and where it was thrown", async () => {
