@@ -50,13 +50,16 @@ export class SwitchyardMetrics {
   /**
    * @param registry where the metrics go; default a new one (pass prom-client's `register` for the global default)
    * @param secrets values never written into a span (the API key): the runtime's traces redact with them
+   * @param enabled false: nothing is counted (the registry stays empty)
    */
   constructor(
     registry: Registry = new Registry(),
     readonly secrets: readonly (string | undefined)[] = [],
+    private readonly enabled = true,
   ) {
     this.registry = registry;
-    const registers = [registry];
+    // Disabled metrics still exist (the code paths stay the same) but live in no registry.
+    const registers = enabled ? [registry] : [];
     const sources = this;
     this.calls = new Counter({ name: 'switchyard_calls_total', help: 'Routed calls by endpoint, method and outcome (ok or the error class).', labelNames: ['endpoint', 'method', 'outcome'], registers });
     this.callSeconds = new Histogram({
@@ -134,11 +137,13 @@ export class SwitchyardMetrics {
 
   /** A routed call started. */
   callStarted(endpoint: string): void {
+    if (!this.enabled) return;
     this.inFlight.inc({ endpoint });
   }
 
   /** A routed call ended after `seconds` with `outcome` (`ok` or the error class). */
   callEnded(endpoint: string, method: string, outcome: string, seconds: number): void {
+    if (!this.enabled) return;
     this.inFlight.dec({ endpoint });
     const child = this.child('call', this.calls, this.callSeconds, endpoint, method, outcome);
     child.count.inc();
@@ -147,11 +152,13 @@ export class SwitchyardMetrics {
 
   /** The retry policy sent a call again after an attempt with this verdict. */
   resubmitted(endpoint: string, method: string, reason: string): void {
+    if (!this.enabled) return;
     this.resubmissions.inc({ endpoint, method, reason });
   }
 
   /** A worker finished a job after `seconds` with `outcome`. */
   jobEnded(endpoint: string, method: string, outcome: string, seconds: number): void {
+    if (!this.enabled) return;
     const child = this.child('job', this.jobs, this.jobSeconds, endpoint, method, outcome);
     child.count.inc();
     child.seconds.observe(seconds);
@@ -159,6 +166,7 @@ export class SwitchyardMetrics {
 
   /** A worker refused a request with this HTTP status. */
   requestRejected(status: number): void {
+    if (!this.enabled) return;
     this.rejected.inc({ status: String(status) });
   }
 

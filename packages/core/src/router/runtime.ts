@@ -49,9 +49,10 @@ export interface RuntimeOptions {
   env?: NodeJS.ProcessEnv;
   /**
    * Where the runtime's Prometheus metrics go. Default a registry of its own (see `metrics()`);
-   * pass prom-client's global `register` to put them beside the app's default metrics.
+   * pass prom-client's global `register` to put them beside the app's default metrics; `false`
+   * for none (nothing is counted, `metrics()` is an empty registry).
    */
-  metricsRegistry?: Registry;
+  metricsRegistry?: Registry | false;
 }
 
 /** The two-copies check is about the process's modules, so it runs once per process. */
@@ -99,7 +100,7 @@ class SwitchyardRuntime implements Runtime {
     this.directory = options.directory ?? this.own(defaultDirectory(env, defaults, this.manifest, apiKey, this.logger));
     this.executor = options.executor ?? this.own(new RunpodExecutor(shared));
     this.loadBalancerExecutor = options.loadBalancerExecutor ?? this.own(new LoadBalancerExecutor(shared));
-    this.telemetry = new SwitchyardMetrics(options.metricsRegistry, [apiKey]);
+    this.telemetry = new SwitchyardMetrics(options.metricsRegistry || undefined, [apiKey], options.metricsRegistry !== false);
     setRuntimeMetrics(this, this.telemetry);
     for (const executor of new Set([this.executor, this.loadBalancerExecutor])) {
       if (executor instanceof HttpExecutor && executor.breakers) this.telemetry.watchBreakers(() => executor.breakers!.readings());

@@ -1,4 +1,5 @@
 import { Endpoint, Remote } from '@switchyard/decorators';
+import { Registry } from 'prom-client';
 import { StaticDirectory } from '../../src/directory/static-directory';
 import { RemoteExecutionError } from '../../src/errors';
 import { silentLogger } from '../../src/observability/logger';
@@ -92,6 +93,18 @@ describe('metrics (issue 14)', () => {
     expect(await sample(a, 'switchyard_calls_total', { endpoint: 'metered', outcome: 'ok' })).toBe(1);
     expect(await sample(b, 'switchyard_calls_total', { endpoint: 'metered', outcome: 'ok' })).toBeUndefined();
     expect(a.metrics()).not.toBe(b.metrics());
+  });
+
+  it('counts nothing with metricsRegistry: false, and can use the registry it is given', async () => {
+    const directory = new StaticDirectory({ metered: cluster.addresses.metered });
+    await using off = createRuntime({ env: { RUNPOD_API_KEY: cluster.apiKey }, logger: silentLogger, directory, metricsRegistry: false });
+    expect(await off.get(Metered).square(6)).toBe(36);
+    expect(await off.metrics().metrics()).not.toContain('switchyard_');
+    const shared = new Registry();
+    await using given = createRuntime({ env: { RUNPOD_API_KEY: cluster.apiKey }, logger: silentLogger, directory, metricsRegistry: shared });
+    expect(given.metrics()).toBe(shared);
+    await given.get(Metered).square(7);
+    expect(await shared.metrics()).toMatch(/switchyard_calls_total\{endpoint="metered",method="square",outcome="ok"\} 1/);
   });
 
   it('labels nothing with the key or with names this worker does not serve', async () => {
