@@ -43,6 +43,7 @@ export class SwitchyardMetrics {
   private readonly jobSeconds: Histogram<'endpoint' | 'method' | 'outcome'>;
   private readonly rejected: Counter<'status'>;
   private readonly children = new Map<string, { count: Counter.Internal; seconds: Histogram.Internal<string> }>();
+  private readonly inFlightChildren = new Map<string, Gauge.Internal<'endpoint'>>();
   private readonly breakerSources: Array<GaugeSource<BreakerReading>> = [];
   private readonly queueSources: Array<GaugeSource<QueueReading>> = [];
   private readonly directorySources: Array<() => DirectoryReading | undefined> = [];
@@ -138,13 +139,13 @@ export class SwitchyardMetrics {
   /** A routed call started. */
   callStarted(endpoint: string): void {
     if (!this.enabled) return;
-    this.inFlight.inc({ endpoint });
+    this.inFlightOf(endpoint).inc();
   }
 
   /** A routed call ended after `seconds` with `outcome` (`ok` or the error class). */
   callEnded(endpoint: string, method: string, outcome: string, seconds: number): void {
     if (!this.enabled) return;
-    this.inFlight.dec({ endpoint });
+    this.inFlightOf(endpoint).dec();
     const child = this.child('call', this.calls, this.callSeconds, endpoint, method, outcome);
     child.count.inc();
     child.seconds.observe(seconds);
@@ -183,6 +184,12 @@ export class SwitchyardMetrics {
   /** Reads the directory's counts from `source` at every scrape. */
   watchDirectory(source: () => DirectoryReading | undefined): void {
     this.directorySources.push(source);
+  }
+
+  private inFlightOf(endpoint: string): Gauge.Internal<'endpoint'> {
+    let child = this.inFlightChildren.get(endpoint);
+    if (!child) this.inFlightChildren.set(endpoint, (child = this.inFlight.labels(endpoint)));
+    return child;
   }
 
   private child(

@@ -1,4 +1,4 @@
-import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, isSpanContextValid, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import type { EndpointAddress } from '../directory/endpoint-address';
 import type { CallObserver, SubmissionMode } from '../executor/executor';
 import type { SwitchyardMetrics } from './metrics';
@@ -9,7 +9,14 @@ import { redact } from './redaction';
  * (a tracer provider, and a context manager for parent links across awaits): until then spans
  * are non-recording and cost an allocation each.
  */
-const tracer = trace.getTracer('@switchyard/core');
+let cached: { provider: TracerProvider; tracer: Tracer } | undefined;
+
+/** The tracer of the current global provider (re-read, so a provider registered again after `trace.disable()` is used). */
+function tracer(): Tracer {
+  const provider = trace.getTracerProvider();
+  if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer('@switchyard/core') };
+  return cached.tracer;
+}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -58,6 +65,11 @@ export class CallTrace implements CallObserver {
   readonly span: Span;
   /** The address of the last submission: where the call ran (or last tried to). */
   replica: string | undefined;
+  private attempt: number | undefined;
+  private mode: SubmissionMode | undefined;
+  private jobId: string | undefined;
+  private delayTime: number | undefined;
+  private executionTime: number | undefined;
   private polls = 0;
 
   /**
@@ -75,20 +87,19 @@ export class CallTrace implements CallObserver {
     const active = context.active();
     const parent = trace.getSpan(active) ? active : (contextFromTraceparent(outerTraceparent, active) ?? active);
     const attributes: Attributes = { 'rpc.system': 'switchyard', 'rpc.service': endpoint, 'rpc.method': method, 'switchyard.call_id': callId };
-    this.span = tracer.startSpan(`${endpoint}.${method}`, { kind: SpanKind.CLIENT, attributes, startTime: startedAt }, parent);
+    this.span = tracer().startSpan(`${endpoint}.${method}`, { kind: SpanKind.CLIENT, attributes, startTime: startedAt }, parent);
     metrics.callStarted(endpoint);
   }
 
   submitting(address: EndpointAddress, attempt: number, mode: SubmissionMode): void {
     this.replica = address.url;
-    if (!this.span.isRecording()) return;
-    // Addresses never carry credentials: the parser refuses user:password@.
-    this.span.setAttributes({ 'switchyard.replica': address.url, 'switchyard.attempt': attempt, 'switchyard.submission': mode === 'run' ? 'run+poll' : mode });
-    if (attempt > 1) this.span.addEvent('resubmission', { 'switchyard.replica': address.url, 'switchyard.attempt': attempt });
+    this.attempt = attempt;
+    this.mode = mode;
+    if (attempt > 1 && this.span.isRecording()) this.span.addEvent('resubmission', { 'switchyard.replica': address.url, 'switchyard.attempt': attempt });
   }
 
   jobAccepted(jobId: string): void {
-    if (this.span.isRecording()) this.span.setAttribute('switchyard.job_id', jobId);
+    this.jobId = jobId;
   }
 
   polled(jobId: string, status: string | undefined): void {
@@ -102,14 +113,25 @@ export class CallTrace implements CallObserver {
   }
 
   jobTimes(delayTime: number | undefined, executionTime: number | undefined): void {
-    if (!this.span.isRecording()) return;
-    if (delayTime !== undefined) this.span.setAttribute('switchyard.runpod.delay_ms', delayTime);
-    if (executionTime !== undefined) this.span.setAttribute('switchyard.runpod.execution_ms', executionTime);
+    this.delayTime = delayTime;
+    this.executionTime = executionTime;
   }
 
   /** The call ended after `seconds`, with `error` when it failed. */
   end(seconds: number, error?: unknown): void {
     this.metrics.callEnded(this.endpoint, this.method, outcomeOf(error), seconds);
+    if (this.span.isRecording()) {
+      // One setAttributes at the end: what the attempts found out, in a single SDK call.
+      const attributes: Attributes = {};
+      // Addresses never carry credentials: the parser refuses user:password@.
+      if (this.replica !== undefined) attributes['switchyard.replica'] = this.replica;
+      if (this.attempt !== undefined) attributes['switchyard.attempt'] = this.attempt;
+      if (this.mode !== undefined) attributes['switchyard.submission'] = this.mode === 'run' ? 'run+poll' : this.mode;
+      if (this.jobId !== undefined) attributes['switchyard.job_id'] = this.jobId;
+      if (this.delayTime !== undefined) attributes['switchyard.runpod.delay_ms'] = this.delayTime;
+      if (this.executionTime !== undefined) attributes['switchyard.runpod.execution_ms'] = this.executionTime;
+      this.span.setAttributes(attributes);
+    }
     endSpan(this.span, error, this.metrics.secrets);
   }
 }
@@ -135,7 +157,7 @@ export class JobTrace {
       'switchyard.job_id': attributes.jobId,
     };
     if (attributes.queuedMs !== undefined) spanAttributes['switchyard.queue_ms'] = attributes.queuedMs;
-    this.span = tracer.startSpan(`${endpoint}.${method}`, { kind: SpanKind.SERVER, attributes: spanAttributes }, parent);
+    this.span = tracer().startSpan(`${endpoint}.${method}`, { kind: SpanKind.SERVER, attributes: spanAttributes }, parent);
     this.context = trace.setSpan(parent, this.span);
   }
 

@@ -10,6 +10,7 @@ import { makeRow, README_END, README_START, renderMarkdown, renderTable, spliceR
 import { benchSerialization } from '../../bench/serialization';
 import { EndpointUnavailableError } from '../../src/errors';
 import { workerServerRows } from '../../bench/worker-server';
+import { observabilityRows } from '../../bench/observability-overhead';
 
 // Benchmarks 1, 5, 6 and 7 need real worker processes and run in `pnpm bench --quick` (CI);
 // here their rows are built from made-up figures, to pin each row's shape, unit and target.
@@ -216,5 +217,15 @@ describe('the README table of the last full run', () => {
   it('finds the markers in the repository README', () => {
     const readme = readFileSync(resolve(__dirname, '../../../../README.md'), 'utf8');
     expect(() => spliceReadmeTable(readme, rows, machine)).not.toThrow();
+  });
+});
+
+describe('benchmark 8 rows (observability overhead)', () => {
+  it('reports both variants and the per-round on/off ratio against 0.9', () => {
+    const rows = observabilityRows(16, { on: [burst(900), burst(950), burst(1000)], off: [burst(1000), burst(1000), burst(1000)] });
+    expect(rows.map((r) => r.case)).toEqual(['routed echo, tracer + metrics on, c=16', 'routed echo, both off, c=16', 'on / off throughput, c=16']);
+    expect(rows[2].target).toBe('≥ 0.9×');
+    expect(rows[2].result).toBe('0.95×');
+    expect(rows[2].verdict).toBe('PASS');
   });
 });
