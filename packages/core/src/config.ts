@@ -35,6 +35,8 @@ export interface SwitchyardDefaults {
   statusTimeoutMs: number;
   /** Longest the best-effort /cancel may take, ms. Default 2000. */
   cancelTimeoutMs: number;
+  /** A job still queued this long after submission is logged once, with the endpoint's running workers (a cold start), ms. Env SWITCHYARD_COLD_START_NOTICE_MS. Default 10000. */
+  coldStartNoticeMs: number;
   /** Submissions "not accepted" (429/503/refused) may be retried up to this many in total. Env SWITCHYARD_SUBMIT_ATTEMPTS. Default 4. */
   submitAttempts: number;
   /** Largest Retry-After honoured, ms. Env SWITCHYARD_MAX_RETRY_AFTER_MS. Default 30000. */
@@ -146,6 +148,7 @@ const NUMBERS: Record<NumberKey, { value: number; min: number; max: number; env?
   pollMaxMs: { value: 5_000, min: 1, max: MAX_MS, env: 'SWITCHYARD_POLL_MAX_MS' },
   statusTimeoutMs: { value: 10_000, min: 1, max: MAX_MS },
   cancelTimeoutMs: { value: 2_000, min: 1, max: MAX_MS },
+  coldStartNoticeMs: { value: 10_000, min: 0, max: MAX_MS, env: 'SWITCHYARD_COLD_START_NOTICE_MS' },
   submitAttempts: { value: 4, min: 1, max: 100, env: 'SWITCHYARD_SUBMIT_ATTEMPTS' },
   maxRetryAfterMs: { value: 30_000, min: 0, max: MAX_MS, env: 'SWITCHYARD_MAX_RETRY_AFTER_MS' },
   breakerThreshold: { value: 5, min: 1, max: 1_000, env: 'SWITCHYARD_BREAKER_THRESHOLD' },

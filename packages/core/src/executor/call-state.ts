@@ -11,6 +11,8 @@ export class CallState {
   jobId?: string;
   /** The address of the current attempt. */
   address?: EndpointAddress;
+  /** The budget ended while a /run was in flight: its job is cancelled when the id arrives. */
+  lateCancel = false;
   /** UTF-8 size of `body`. */
   readonly bodyBytes: number;
 

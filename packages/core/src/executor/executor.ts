@@ -37,6 +37,11 @@ export interface ExecuteRequest {
   retries: number;
   /** Told about submissions, job ids, polls and retries (traces, metrics). */
   observer?: CallObserver;
+  /**
+   * Progress the worker reports (`reportProgress`), still encoded; the router decodes it. Queue
+   * endpoints only: the call then goes through `/run` and is polled, so each poll can see it.
+   */
+  onProgress?: (encoded: unknown) => void;
 }
 
 /**

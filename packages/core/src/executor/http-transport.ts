@@ -14,7 +14,7 @@ export interface HttpRequest {
   /** Longest wait for the reply's headers, and then between body chunks, ms. */
   timeoutMs: number;
   /** Aborts the request; it then rejects with the signal's reason. */
-  signal: AbortSignal;
+  signal?: AbortSignal;
 }
 
 /** A reply, its body read as text. */

@@ -1,4 +1,3 @@
-import ky from 'ky';
 import { numberOption } from '../config';
 import type { EndpointAddress } from '../directory/endpoint-address';
 import { RemoteExecutionError, UnauthorizedError } from '../errors';
@@ -10,10 +9,12 @@ import { parseFailure } from '../serialization/failure';
 import { assertWireOutput, type WireOutput } from '../serialization/wire';
 import type { ExecuteRequest } from './executor';
 import type { CallState } from './call-state';
+import { jobPolicy } from './job-policy';
 import { HttpExecutor, type HttpExecutorOptions } from './http-executor';
 import { headerValue, type HttpReply } from './http-transport';
 import { describeNetworkFailure } from './network-failure';
 import { noReplyFailure, replyFailure, serverMessage } from './reply-errors';
+import { cancelJob, jobIdOf, JobWatch, replyUnlessAborted, type CancelTarget } from './job-watch';
 import { isTerminal, parseJobBody, type RunpodJob } from './runpod-job';
 
 /** RunPod accepts `?wait=` from 1000 to 300000 ms (protocol reference §1.4). */
@@ -68,13 +69,14 @@ export class RunpodExecutor extends HttpExecutor {
   }
 
   protected bodyOf(request: ExecuteRequest): unknown {
-    return { input: request.invocation };
+    // RunPod enforces the policy itself: a job outliving its caller's budget is stopped and dropped.
+    return { input: request.invocation, policy: jobPolicy(request.budget.remaining()) };
   }
 
   protected abandonedNote(call: CallState): string {
-    return call.jobId !== undefined
-      ? ` (job ${call.jobId} was cancelled)`
-      : ': the endpoint had not returned a job id yet, so nothing could be cancelled (if it accepted the request, the job may still run)';
+    if (call.jobId !== undefined) return ` (job ${call.jobId} was cancelled)`;
+    if (call.lateCancel) return ': the /run submission was still in flight; its job is cancelled as soon as the id arrives';
+    return ": the endpoint had not returned a job id yet (a runsync was in flight: a Switchyard worker cancels the job when the request drops, RunPod stops it at the job's policy deadline)";
   }
 
   protected async attempt(call: CallState, address: EndpointAddress): Promise<WireOutput> {
@@ -83,6 +85,7 @@ export class RunpodExecutor extends HttpExecutor {
     // frames beyond this one (10,000 calls in flight mostly wait here).
     const release = await route.slots.acquire(call.request.budget.signal);
     call.request.observer?.submitting(address, call.submissions + 1, route.route === '/run' ? 'run' : 'runsync');
+    const submittedAt = Date.now();
     let first: RunpodJob;
     try {
       first = await this.guard(call, address, () => this.submit(call, address, route));
@@ -92,14 +95,24 @@ export class RunpodExecutor extends HttpExecutor {
     call.jobId = first.id;
     const observer = call.request.observer;
     observer?.jobAccepted(first.id);
-    const job = isTerminal(first.status) ? first : await this.pollUntilTerminal(call, address, first.id);
+    const job = isTerminal(first.status) ? first : await this.pollUntilTerminal(call, address, first.id, this.watchOf(call, address, first.id, submittedAt));
     observer?.jobTimes(job.delayTime, job.executionTime);
     return this.outcome(call, address, job);
   }
 
   protected override async abandon(call: CallState): Promise<unknown> {
-    if (call.jobId !== undefined && call.address !== undefined) await this.cancel(call, call.address, call.jobId);
+    if (call.jobId !== undefined && call.address !== undefined) await cancelJob(this.target(call, call.address, call.jobId), this.defaults.cancelTimeoutMs);
     return super.abandon(call);
+  }
+
+  /** What cancelling `jobId` needs. */
+  private target(call: CallState, address: EndpointAddress, jobId: string): CancelTarget {
+    const { endpoint } = call.request;
+    return { endpoint, where: call.where, address, jobId, authorization: call.headers.authorization!, logger: this.logger, secrets: [this.apiKey] };
+  }
+
+  private watchOf(call: CallState, address: EndpointAddress, jobId: string, submittedAt: number): JobWatch {
+    return new JobWatch({ ...this.target(call, address, jobId), onProgress: call.request.onProgress, coldStartNoticeMs: this.defaults.coldStartNoticeMs, submittedAt });
   }
 
   /**
@@ -113,7 +126,8 @@ export class RunpodExecutor extends HttpExecutor {
     const wanted = Math.min(this.runsyncWaitMs, budget.remaining() - this.defaults.runsyncHeadroomMs);
     const wait = Math.min(MAX_RUNSYNC_WAIT_MS, Math.max(MIN_RUNSYNC_WAIT_MS, Math.floor(wanted)));
     const slots = this.slots.for(address.url);
-    const useRun = (wanted < MIN_RUNSYNC_WAIT_MS || slots.long.free === 0) && call.bodyBytes <= this.runPayloadLimit;
+    // Progress is read from /status polls, so a call that wants it is polled from the start.
+    const useRun = (wanted < MIN_RUNSYNC_WAIT_MS || slots.long.free === 0 || call.request.onProgress !== undefined) && call.bodyBytes <= this.runPayloadLimit;
     return useRun ? { route: '/run', wait, slots: slots.short } : { route: '/runsync', wait, slots: slots.long };
   }
 
@@ -123,15 +137,18 @@ export class RunpodExecutor extends HttpExecutor {
     const useRun = route === '/run';
     let reply: HttpReply;
     try {
-      reply = await this.transport.send({
+      const sending = this.transport.send({
         origin: address.origin,
         path: useRun ? `${address.path}/run` : `${address.path}/runsync?wait=${wait}`,
         method: 'POST',
         headers: call.headers,
         body: call.body,
-        timeoutMs: (useRun ? Math.max(1, budget.remaining()) : wait) + this.defaults.runsyncGraceMs,
-        signal: budget.signal,
+        timeoutMs: useRun ? this.defaults.statusTimeoutMs : wait + this.defaults.runsyncGraceMs,
+        // A dropped runsync is a cancel to a Switchyard worker (RunPod bounds it by the job's
+        // policy). A /run is short and not aborted: its job id is what a cancel needs.
+        signal: useRun ? undefined : budget.signal,
       });
+      reply = useRun ? await this.unlessAbandoned(call, address, sending) : await sending;
     } catch (error) {
       if (budget.aborted) throw error;
       throw noReplyFailure(route, error);
@@ -146,7 +163,7 @@ export class RunpodExecutor extends HttpExecutor {
    * `replicaLostPolls` polls in a row, or no longer knows the job, has died with it: that is an
    * AttemptFailure (`replica-lost`). RunPod's own API holds its jobs, so it is polled on.
    */
-  private async pollUntilTerminal(call: CallState, address: EndpointAddress, jobId: string): Promise<RunpodJob> {
+  private async pollUntilTerminal(call: CallState, address: EndpointAddress, jobId: string, watch: JobWatch): Promise<RunpodJob> {
     const { request } = call;
     const { budget } = request;
     const path = `${address.path}/status/${encodeURIComponent(jobId)}`;
@@ -198,6 +215,7 @@ export class RunpodExecutor extends HttpExecutor {
           continue;
         }
         request.observer?.polled(jobId, job.status);
+        watch.seen(job);
         if (isTerminal(job.status)) return job;
         continue;
       }
@@ -250,24 +268,15 @@ export class RunpodExecutor extends HttpExecutor {
     }
   }
 
-  /** POST /cancel/{id} over ky: short timeout, no retry, failures only logged. */
-  private async cancel(call: CallState, address: EndpointAddress, jobId: string): Promise<void> {
-    try {
-      const response = await ky.post(`${address.url}/cancel/${encodeURIComponent(jobId)}`, {
-        headers: { authorization: call.headers.authorization },
-        timeout: this.defaults.cancelTimeoutMs,
-        retry: 0,
-        throwHttpErrors: false,
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`HTTP ${response.status} (${serverMessage(text, [this.apiKey])})`);
-      this.logger.debug(`cancelled job ${jobId}`, { endpoint: call.request.endpoint, jobId });
-    } catch (error) {
-      this.logger.warn(`could not cancel job ${jobId} of ${call.where}; it may keep running`, {
-        endpoint: call.request.endpoint,
-        jobId,
-        reason: describeNetworkFailure(error),
-      });
-    }
+  /**
+   * The /run reply, unless the call's budget ends first: then the caller gets the budget's reason
+   * at once, and the job is cancelled as soon as its id arrives.
+   */
+  private unlessAbandoned(call: CallState, address: EndpointAddress, sending: Promise<HttpReply>): Promise<HttpReply> {
+    return replyUnlessAborted(call.request.budget.signal, sending, (reply) => {
+      call.lateCancel = true;
+      const id = jobIdOf(reply.text);
+      if (id !== undefined) void cancelJob(this.target(call, address, id), this.defaults.cancelTimeoutMs);
+    });
   }
 }

@@ -101,6 +101,7 @@ export class RemoteRouter {
           idempotent: method.idempotent,
           retries: method.retries,
           observer: traced,
+          onProgress: options.onProgress && this.progressDecoder(where, options.onProgress),
         });
         const result = this.deps.serializer.decode(output.result, `result of ${where}`);
         this.ended(where, traced, invocation, budget);
@@ -129,6 +130,11 @@ export class RemoteRouter {
       outcome: outcomeOf(error),
       ms,
     });
+  }
+
+  /** The executor's progress hook: decodes each update like a result, then hands it to the caller. */
+  private progressDecoder(where: string, onProgress: (update: unknown) => void): (encoded: unknown) => void {
+    return (encoded) => onProgress(this.deps.serializer.decode(encoded, `progress of ${where}`));
   }
 
   private contractOf(metadata: EndpointMetadata): string {

@@ -16,6 +16,13 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Idempotency key; default a fresh UUID. */
   callId?: string;
+  /**
+   * Called with each new progress update the method reports (`reportProgress`), decoded like a
+   * result. Queue endpoints: the call is then sent with `/run` and polled, and an update is seen
+   * when a poll lands after it (the latest one wins between polls). Not for load-balancer
+   * endpoints or local calls.
+   */
+  onProgress?: (update: unknown) => void;
 }
 
 /** Method names of T whose values are functions. */

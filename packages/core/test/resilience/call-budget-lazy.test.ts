@@ -6,10 +6,11 @@ import { LazyAbort } from '../../src/resilience/lazy-abort';
 // question must still get the answer the signal would give.
 describe('CallBudget before its signal is read', () => {
   it('answers over the deadline from the clock alone', async () => {
-    const budget = CallBudget.start({ timeoutMs: 10, endpoint: 'reports', method: 'render' });
+    // Long enough that a loaded machine still checks before the deadline.
+    const budget = CallBudget.start({ timeoutMs: 300, endpoint: 'reports', method: 'render' });
     expect(budget.aborted).toBe(false);
     expect(() => budget.throwIfOver()).not.toThrow();
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await new Promise((resolve) => setTimeout(resolve, 350));
     expect(budget.aborted).toBe(true);
     expect(budget.expired).toBe(true);
     expect(budget.callerAborted).toBe(false);
