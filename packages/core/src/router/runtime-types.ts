@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { MapOptions, MapRun } from './fan-out';
 import type { DependencyContainer } from 'tsyringe';
 import type { Constructor } from '@switchyard/decorators';
 import type { SwitchyardDefaults } from '../config';
@@ -70,6 +71,23 @@ export interface Runtime {
    * when there is one, else the manifest's description of the endpoint.
    */
   callEndpoint(endpoint: string, method: string, args: unknown[], options?: CallOptions): Promise<unknown>;
+  /**
+   * One call per argument tuple, at most `concurrency` at once, results in input order. Stops at
+   * the first error (cancelling the calls after it) unless `returnErrors: true`, which yields a
+   * `PromiseSettledResult` per item. Iterate with `for await`, or `await run.toArray()`.
+   */
+  map<T, K extends MethodKeys<T>>(
+    cls: Constructor<T>,
+    method: K,
+    argsList: Iterable<MethodArgs<T, K>> | AsyncIterable<MethodArgs<T, K>>,
+    options: MapOptions & { returnErrors: true },
+  ): MapRun<PromiseSettledResult<MethodResult<T, K>>>;
+  map<T, K extends MethodKeys<T>>(
+    cls: Constructor<T>,
+    method: K,
+    argsList: Iterable<MethodArgs<T, K>> | AsyncIterable<MethodArgs<T, K>>,
+    options?: MapOptions & { returnErrors?: false },
+  ): MapRun<MethodResult<T, K>>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }

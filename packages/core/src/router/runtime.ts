@@ -19,6 +19,7 @@ import { defaultSerializer, type Serializer } from '../serialization/serializer'
 import { withCallContext } from './call-context';
 import { RemoteRouter } from './remote-router';
 import { RouteSelection } from './route-selection';
+import { mapCalls, type MapOptions, type MapRun } from './fan-out';
 import { createRouterProxy } from './router-proxy';
 import { checkHosting, defaultDirectory, hostedEndpoints, runtimeManifest } from './runtime-components';
 import type { CallOptions, MethodArgs, MethodKeys, MethodResult, Runtime } from './runtime-types';
@@ -194,6 +195,11 @@ class SwitchyardRuntime implements Runtime {
     const route = this.router.route(metadata, method);
     if (this.prepared.has(metadata.target)) return this.call(metadata.target, route.property as never, args as never, options);
     return this.router.invoke(metadata, method, args, options);
+  }
+
+  map<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, argsList: Iterable<MethodArgs<T, K>> | AsyncIterable<MethodArgs<T, K>>, options: MapOptions = {}): MapRun<never> {
+    this.assertOpen();
+    return mapCalls(argsList, (args, callOptions) => this.call(cls, method, args, callOptions), options) as MapRun<never>;
   }
 
   /** The loaded @Endpoint class of that name, else the manifest's description of it. */
