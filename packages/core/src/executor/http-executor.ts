@@ -118,7 +118,16 @@ export abstract class HttpExecutor implements Executor {
   }
 
   /** Sends one call and returns the worker's output; see the README's retry policy for what is retried. */
-  async execute(request: ExecuteRequest): Promise<WireOutput> {
+  execute(request: ExecuteRequest): Promise<WireOutput> {
+    return this.run(request, (call, address) => this.attempt(call, address));
+  }
+
+  /**
+   * The attempt loop of the one retry policy around `attempt`: replica choice, circuits, typed
+   * errors, and the budget's end (the job cancelled). `execute` runs whole calls through it; a
+   * subclass can run other steps (a submission only) under the same policy.
+   */
+  protected async run<T>(request: ExecuteRequest, attempt: (call: CallState, address: EndpointAddress) => Promise<T>): Promise<T> {
     const headers = this.requireKey(request);
     for (const address of request.addresses) {
       this.checkKind(request, address);
@@ -139,7 +148,7 @@ export abstract class HttpExecutor implements Executor {
         call.address = address;
         call.jobId = undefined;
         try {
-          return await this.attempt(call, address);
+          return await attempt(call, address);
         } catch (error) {
           if (error instanceof CircuitOpenError) {
             // Nothing was sent: try another replica, or report the circuit when none is left.

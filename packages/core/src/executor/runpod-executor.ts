@@ -1,20 +1,15 @@
 import { numberOption } from '../config';
 import type { EndpointAddress } from '../directory/endpoint-address';
-import { RemoteExecutionError, UnauthorizedError } from '../errors';
-import { cappedExponentialDelay, retryAfterMs } from '../resilience/backoff';
-import { sleep } from '../resilience/call-budget';
 import { AddressSlots, type RequestSlots } from '../resilience/request-slots';
-import { AttemptFailure } from '../resilience/transport-failure';
-import { parseFailure } from '../serialization/failure';
-import { assertWireOutput, type WireOutput } from '../serialization/wire';
+import type { WireOutput } from '../serialization/wire';
 import type { ExecuteRequest } from './executor';
 import type { CallState } from './call-state';
 import { jobPolicy } from './job-policy';
 import { HttpExecutor, type HttpExecutorOptions } from './http-executor';
-import { headerValue, type HttpReply } from './http-transport';
-import { describeNetworkFailure } from './network-failure';
-import { noReplyFailure, replyFailure, serverMessage } from './reply-errors';
+import type { HttpReply } from './http-transport';
+import { noReplyFailure, replyFailure } from './reply-errors';
 import { cancelJob, jobIdOf, JobWatch, replyUnlessAborted, type CancelTarget } from './job-watch';
+import { JobPoller } from './job-poller';
 import { isTerminal, parseJobBody, type RunpodJob } from './runpod-job';
 
 /** RunPod accepts `?wait=` from 1000 to 300000 ms (protocol reference §1.4). */
@@ -57,6 +52,7 @@ export class RunpodExecutor extends HttpExecutor {
   /** /run's limit (10 MB): calls with a short budget use /run when their body fits. */
   private readonly runPayloadLimit: number;
   private readonly slots: AddressSlots;
+  private readonly poller: JobPoller;
 
   constructor(options: RunpodExecutorOptions = {}) {
     super('RunpodExecutor', 'queue', options, 'runsyncPayloadLimit');
@@ -66,6 +62,20 @@ export class RunpodExecutor extends HttpExecutor {
     this.pollMaxMs = Math.max(this.pollInitialMs, numberOption('RunpodExecutor', 'pollMaxMs', options.pollMaxMs, d, 'pollMaxMs'));
     this.runPayloadLimit = Math.min(this.payloadLimit, d.runPayloadLimit);
     this.slots = new AddressSlots(numberOption('RunpodExecutor', 'maxRequestsPerAddress', options.maxRequestsPerAddress, d, 'requestsPerAddress'));
+    this.poller = new JobPoller({
+      transport: this.transport,
+      slots: this.slots,
+      breakers: this.breakers,
+      logger: this.logger,
+      defaults: d,
+      pollInitialMs: this.pollInitialMs,
+      pollMaxMs: this.pollMaxMs,
+      maxRetryAfterMs: this.maxRetryAfterMs,
+      secrets: [this.apiKey],
+      pause: (url, ms, signal) => this.pauseWatching(url, ms, signal),
+      trouble: (url) => this.troubleAt(url),
+      remoteError: (call, failure, jobId) => this.remoteError(call, failure, jobId),
+    });
   }
 
   protected bodyOf(request: ExecuteRequest): unknown {
@@ -95,9 +105,9 @@ export class RunpodExecutor extends HttpExecutor {
     call.jobId = first.id;
     const observer = call.request.observer;
     observer?.jobAccepted(first.id);
-    const job = isTerminal(first.status) ? first : await this.pollUntilTerminal(call, address, first.id, this.watchOf(call, address, first.id, submittedAt));
+    const job = isTerminal(first.status) ? first : await this.poller.poll(call, address, first.id, this.watchOf(call, address, first.id, submittedAt));
     observer?.jobTimes(job.delayTime, job.executionTime);
-    return this.outcome(call, address, job);
+    return this.poller.outcome(call, address, job);
   }
 
   protected override async abandon(call: CallState): Promise<unknown> {
@@ -155,117 +165,6 @@ export class RunpodExecutor extends HttpExecutor {
     }
     if (reply.status < 200 || reply.status > 299) throw replyFailure(this.sent(call, address, route), reply);
     return parseJobBody(reply.text, call.where, `${address.url}${route}`);
-  }
-
-  /**
-   * Polls `/status/{id}` with capped exponential backoff until a terminal status. Transient
-   * failures are polled through until the deadline. A self-hosted replica that refuses or drops
-   * `replicaLostPolls` polls in a row, or no longer knows the job, has died with it: that is an
-   * AttemptFailure (`replica-lost`). RunPod's own API holds its jobs, so it is polled on.
-   */
-  private async pollUntilTerminal(call: CallState, address: EndpointAddress, jobId: string, watch: JobWatch): Promise<RunpodJob> {
-    const { request } = call;
-    const { budget } = request;
-    const path = `${address.path}/status/${encodeURIComponent(jobId)}`;
-    const lost = (what: string): AttemptFailure =>
-      new AttemptFailure('replica-lost', `the replica at ${address.url} stopped answering while job ${jobId} ran (${what})`, {
-        jobId,
-        advice: 'The method may or may not have run.',
-      });
-    let delay = this.pollInitialMs;
-    let failedInARow = 0;
-    for (let poll = 1; ; poll++) {
-      await this.pauseWatching(address.url, delay, budget.signal);
-      delay = cappedExponentialDelay(poll + 1, this.pollInitialMs, this.pollMaxMs);
-      const release = await this.slots.for(address.url).short.acquire(budget.signal);
-      let reply: HttpReply;
-      try {
-        reply = await this.transport.send({
-          origin: address.origin,
-          path,
-          method: 'GET',
-          headers: { authorization: call.headers.authorization },
-          timeoutMs: this.defaults.statusTimeoutMs,
-          signal: budget.signal,
-        });
-      } catch (error) {
-        if (budget.aborted) throw error;
-        failedInARow++;
-        request.observer?.polled(jobId, undefined);
-        const reason = describeNetworkFailure(error);
-        const failure = new AttemptFailure('replica-lost', `${failedInARow} status poll(s) of job ${jobId} failed: ${reason}`);
-        this.breakers?.record(address.url, failure);
-        this.troubleAt(address.url);
-        if (!address.platform && failedInARow >= this.defaults.replicaLostPolls) throw lost(`${failedInARow} status polls failed: ${reason}`);
-        this.logger.debug(`status poll of job ${jobId} failed (${reason}); polling again`, { endpoint: request.endpoint, jobId });
-        // Look again soon: the replica may be gone, and a caller should learn it in time.
-        delay = this.pollInitialMs;
-        continue;
-      } finally {
-        release();
-      }
-      failedInARow = 0;
-      this.breakers?.record(address.url);
-      if (reply.status >= 200 && reply.status <= 299) {
-        let job: RunpodJob;
-        try {
-          job = parseJobBody(reply.text, call.where, `${address.url}/status`);
-        } catch (error) {
-          this.logger.warn(`unreadable status reply for job ${jobId}; polling again`, { endpoint: request.endpoint, jobId, error: error as Error });
-          continue;
-        }
-        request.observer?.polled(jobId, job.status);
-        watch.seen(job);
-        if (isTerminal(job.status)) return job;
-        continue;
-      }
-      if (reply.status === 401 || reply.status === 403) {
-        throw new UnauthorizedError(
-          `endpoint ${request.endpoint} at ${address.url} refused the API key while polling job ${jobId} (HTTP ${reply.status}). Check that RUNPOD_API_KEY (or the apiKey option) holds a valid key for this endpoint.`,
-          { endpoint: request.endpoint, method: request.method },
-        );
-      }
-      if (reply.status === 404) {
-        if (!address.platform) throw lost('it no longer knows the job: HTTP 404 on /status, so it restarted');
-        const remote = `job ${jobId} is no longer known (HTTP 404 on /status): its result expired or the job was removed`;
-        throw new RemoteExecutionError(`${remote}. The call may or may not have run; call again if that is safe.`, {
-          endpoint: request.endpoint,
-          method: request.method,
-          jobId,
-          remote: { name: 'JobNotFound', message: remote },
-        });
-      }
-      request.observer?.polled(jobId, `HTTP ${reply.status}`);
-      const after = retryAfterMs(headerValue(reply.headers, 'retry-after'), this.maxRetryAfterMs);
-      if (after !== undefined) delay = Math.max(delay, after);
-      this.logger.debug(`status poll of job ${jobId} answered HTTP ${reply.status} (${serverMessage(reply.text, [this.apiKey])}); polling again`, {
-        endpoint: request.endpoint,
-        jobId,
-      });
-    }
-  }
-
-  /**
-   * A terminal job as the call's result or its typed error: COMPLETED → the output (checked to
-   * be a Switchyard result); FAILED → the remote error, rebuilt by the failure converter;
-   * CANCELLED / TIMED_OUT → RemoteExecutionError named `JobCancelled` / `JobTimedOut`.
-   */
-  private outcome(call: CallState, address: EndpointAddress, job: RunpodJob): WireOutput {
-    const { endpoint, method } = call.request;
-    switch (job.status) {
-      case 'COMPLETED':
-        return assertWireOutput(job.output, call.where, `job ${job.id} on ${address.url}`);
-      case 'FAILED':
-        throw this.remoteError(call, parseFailure(job.error), job.id);
-      case 'CANCELLED': {
-        const message = `job ${job.id} on endpoint ${endpoint} was cancelled on RunPod before it finished (someone called /cancel or purged the queue). Call again if the cancellation was not intended.`;
-        throw new RemoteExecutionError(message, { endpoint, method, jobId: job.id, remote: { name: 'JobCancelled', message } });
-      }
-      default: {
-        const message = `job ${job.id} on endpoint ${endpoint} timed out on RunPod: it waited in the queue too long or ran past the endpoint's execution timeout. Raise the endpoint's executionTimeout or add workers, then call again.`;
-        throw new RemoteExecutionError(message, { endpoint, method, jobId: job.id, remote: { name: 'JobTimedOut', message } });
-      }
-    }
   }
 
   /**
