@@ -42,6 +42,8 @@ export interface ExecuteRequest {
    * endpoints only: the call then goes through `/run` and is polled, so each poll can see it.
    */
   onProgress?: (encoded: unknown) => void;
+  /** Submit only (`runtime.spawn`): the job goes through `/run` and its result is kept for RunPod's /run retention. */
+  submitOnly?: boolean;
 }
 
 /**

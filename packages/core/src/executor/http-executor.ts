@@ -274,7 +274,7 @@ export abstract class HttpExecutor implements Executor {
     return this.breakers!.refusal(request.addresses[0]!.url, request.endpoint);
   }
 
-  private requireKey(request: ExecuteRequest): Readonly<Record<string, string>> {
+  protected requireKey(request: Pick<ExecuteRequest, "endpoint" | "method">): Readonly<Record<string, string>> {
     if (this.headers) return this.headers;
     throw new UnauthorizedError(`no API key for calls to endpoint ${request.endpoint}. Set RUNPOD_API_KEY, or pass { apiKey } to createRuntime() or new ${this.name}().`, {
       endpoint: request.endpoint,

@@ -24,10 +24,14 @@ function clamp(value: number, range: { min: number; max: number }): number {
  * a job whose caller has given up even when no `/cancel` arrives (a crashed caller, a lost
  * network). Below RunPod's minimums the minimum is sent, so such a job may outlive the caller by
  * up to 5 s of execution (10 s of lifespan); the executor still cancels it when it can.
+ * `keepResultMs`: how long the result must stay readable after the deadline (a spawned job's).
  */
-export function jobPolicy(remainingMs: number): JobPolicy {
+export function jobPolicy(remainingMs: number, keepResultMs = 0): JobPolicy {
   return {
     executionTimeout: clamp(remainingMs, POLICY_LIMITS.executionTimeout),
-    ttl: clamp(remainingMs + TTL_SLACK_MS, POLICY_LIMITS.ttl),
+    ttl: clamp(remainingMs + Math.max(TTL_SLACK_MS, keepResultMs), POLICY_LIMITS.ttl),
   };
 }
+
+/** How long RunPod keeps a `/run` job's result after it ends (30 min): a spawned job's ttl covers it. */
+export const RUN_RESULT_RETENTION_MS = 30 * 60_000;

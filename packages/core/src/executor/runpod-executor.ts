@@ -1,10 +1,13 @@
 import { numberOption } from '../config';
 import type { EndpointAddress } from '../directory/endpoint-address';
 import { AddressSlots, type RequestSlots } from '../resilience/request-slots';
-import type { WireOutput } from '../serialization/wire';
+import { WIRE_VERSION, type WireOutput } from '../serialization/wire';
+import { DeadlineExceededError, RemoteExecutionError } from '../errors';
+import type { CallBudget } from '../resilience/call-budget';
+import { AttemptFailure } from '../resilience/transport-failure';
 import type { ExecuteRequest } from './executor';
-import type { CallState } from './call-state';
-import { jobPolicy } from './job-policy';
+import { CallState } from './call-state';
+import { jobPolicy, RUN_RESULT_RETENTION_MS } from './job-policy';
 import { HttpExecutor, type HttpExecutorOptions } from './http-executor';
 import type { HttpReply } from './http-transport';
 import { noReplyFailure, replyFailure } from './reply-errors';
@@ -15,6 +18,12 @@ import { isTerminal, parseJobBody, type RunpodJob } from './runpod-job';
 /** RunPod accepts `?wait=` from 1000 to 300000 ms (protocol reference §1.4). */
 const MIN_RUNSYNC_WAIT_MS = 1_000;
 const MAX_RUNSYNC_WAIT_MS = 300_000;
+
+/** A job `spawn` submitted: where it runs and its id. */
+export interface SpawnedJob {
+  address: EndpointAddress;
+  jobId: string;
+}
 
 /** Where one submission goes, and the request slots it holds. */
 interface Submission {
@@ -80,7 +89,75 @@ export class RunpodExecutor extends HttpExecutor {
 
   protected bodyOf(request: ExecuteRequest): unknown {
     // RunPod enforces the policy itself: a job outliving its caller's budget is stopped and dropped.
-    return { input: request.invocation, policy: jobPolicy(request.budget.remaining()) };
+    return { input: request.invocation, policy: jobPolicy(request.budget.remaining(), request.submitOnly ? RUN_RESULT_RETENTION_MS : 0) };
+  }
+
+  /**
+   * Submits the call through `/run` only, under the same retry policy as a whole call, and returns
+   * where its job runs (`runtime.spawn`). The job's result stays readable for RunPod's retention.
+   */
+  spawn(request: ExecuteRequest): Promise<SpawnedJob> {
+    return this.run({ ...request, submitOnly: true }, async (call, address) => {
+      const route = this.submission(call, address);
+      const release = await route.slots.acquire(call.request.budget.signal);
+      call.request.observer?.submitting(address, call.submissions + 1, 'run');
+      try {
+        const job = await this.guard(call, address, () => this.submit(call, address, route));
+        return { address, jobId: job.id };
+      } finally {
+        release();
+      }
+    });
+  }
+
+  /**
+   * Waits for a spawned job: its output or typed error. When `budget` ends first the job keeps
+   * running (DeadlineExceededError, or the caller's abort reason); only `cancelJob` stops it.
+   */
+  async awaitJob(job: SpawnedJob & { endpoint: string; method: string }, budget: CallBudget, onProgress?: (encoded: unknown) => void): Promise<WireOutput> {
+    const { endpoint, method, address, jobId } = job;
+    const request: ExecuteRequest = {
+      endpoint,
+      method,
+      addresses: [address],
+      invocation: { sy: WIRE_VERSION, endpoint, method, args: { json: [] }, callId: jobId, deadline: budget.deadline },
+      budget,
+      idempotent: false,
+      retries: 0,
+      onProgress,
+    };
+    const call = new CallState(request, '', this.requireKey(request));
+    call.address = address;
+    call.jobId = jobId;
+    try {
+      const done = await this.poller.poll(call, address, jobId, this.watchOf(call, address, jobId, Date.now()));
+      return this.poller.outcome(call, address, done);
+    } catch (error) {
+      if (budget.callerAborted) throw budget.signal.reason;
+      if (budget.aborted || budget.remaining() === 0) {
+        throw new DeadlineExceededError(`job ${jobId} did not finish within ${budget.totalMs} ms; it keeps running: wait again with result(), or cancel() it.`, { endpoint, method, jobId });
+      }
+      if (error instanceof AttemptFailure) {
+        const remote = `job ${jobId} is no longer known at ${address.url}: its result expired (results are kept ${RUN_RESULT_RETENTION_MS / 60_000} min after a /run job ends) or its worker restarted`;
+        throw new RemoteExecutionError(`${remote}. Spawn the call again if that is safe.`, { endpoint, method, jobId, remote: { name: 'JobNotFound', message: remote } });
+      }
+      throw error;
+    }
+  }
+
+  /** One `/status` look at a spawned job. */
+  async jobStatus(job: SpawnedJob & { endpoint: string; method: string }): Promise<RunpodJob> {
+    const headers = this.requireKey(job);
+    const reply = await this.transport.send({ origin: job.address.origin, path: `${job.address.path}/status/${encodeURIComponent(job.jobId)}`, method: 'GET', headers, timeoutMs: this.defaults.statusTimeoutMs });
+    if (reply.status === 404) return { id: job.jobId, status: 'NOT_FOUND' };
+    if (reply.status < 200 || reply.status > 299) throw replyFailure({ endpoint: job.endpoint, method: job.method, address: job.address.url, route: '/status', sentBytes: 0, limit: this.payloadLimit, secrets: [this.apiKey], maxRetryAfterMs: this.maxRetryAfterMs }, reply);
+    return parseJobBody(reply.text, `${job.endpoint}.${job.method}`, `${job.address.url}/status`);
+  }
+
+  /** Cancels a spawned job (best effort, as for any call). */
+  async cancelSpawned(job: SpawnedJob & { endpoint: string; method: string }): Promise<void> {
+    const authorization = this.requireKey(job).authorization!;
+    await cancelJob({ endpoint: job.endpoint, where: `${job.endpoint}.${job.method}`, address: job.address, jobId: job.jobId, authorization, logger: this.logger, secrets: [this.apiKey] }, this.defaults.cancelTimeoutMs);
   }
 
   protected abandonedNote(call: CallState): string {
@@ -137,7 +214,8 @@ export class RunpodExecutor extends HttpExecutor {
     const wait = Math.min(MAX_RUNSYNC_WAIT_MS, Math.max(MIN_RUNSYNC_WAIT_MS, Math.floor(wanted)));
     const slots = this.slots.for(address.url);
     // Progress is read from /status polls, so a call that wants it is polled from the start.
-    const useRun = (wanted < MIN_RUNSYNC_WAIT_MS || slots.long.free === 0 || call.request.onProgress !== undefined) && call.bodyBytes <= this.runPayloadLimit;
+    const polled = call.request.onProgress !== undefined || call.request.submitOnly === true;
+    const useRun = (wanted < MIN_RUNSYNC_WAIT_MS || slots.long.free === 0 || polled) && call.bodyBytes <= this.runPayloadLimit;
     return useRun ? { route: '/run', wait, slots: slots.short } : { route: '/runsync', wait, slots: slots.long };
   }
 

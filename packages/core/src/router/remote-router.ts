@@ -3,8 +3,9 @@ import type { EndpointMetadata, FallbackPolicy, RemoteMethodMetadata } from '@sw
 import type { SwitchyardDefaults } from '../config';
 import type { Directory } from '../directory/directory';
 import type { EndpointAddress } from '../directory/endpoint-address';
-import { DirectoryUnavailableError, MethodNotRemoteError, RouteNotFoundError } from '../errors';
-import type { Executor } from '../executor/executor';
+import { ConfigurationError, DirectoryUnavailableError, MethodNotRemoteError, RouteNotFoundError } from '../errors';
+import type { ExecuteRequest, Executor } from '../executor/executor';
+import type { RunpodExecutor, SpawnedJob } from '../executor/runpod-executor';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
 import type { SwitchyardMetrics } from '../observability/metrics';
@@ -34,6 +35,24 @@ export interface RemoteRouterDeps {
   localInstance(metadata: EndpointMetadata): object;
 }
 
+/** What handles need of an executor: RunpodExecutor's job operations. */
+export type JobExecutor = Pick<RunpodExecutor, 'spawn' | 'awaitJob' | 'jobStatus' | 'cancelSpawned'>;
+
+/** A call `spawn` submitted: the endpoint and method, where the job runs and its id. */
+export interface SpawnedCall extends SpawnedJob {
+  endpoint: string;
+  method: string;
+}
+
+/** The executor's job operations, or ConfigurationError when it has none (a custom executor). */
+export function spawnerOf(executor: Executor, endpoint: string): JobExecutor {
+  const candidate = executor as Partial<JobExecutor>;
+  if (typeof candidate.spawn === 'function' && typeof candidate.awaitJob === 'function' && typeof candidate.jobStatus === 'function' && typeof candidate.cancelSpawned === 'function') {
+    return candidate as JobExecutor;
+  }
+  throw new ConfigurationError(`the executor of endpoint "${endpoint}" cannot spawn jobs (it has no spawn/awaitJob/jobStatus/cancelSpawned); use the default RunpodExecutor.`, { endpoint });
+}
+
 /**
  * Carries out the routing decision of DESIGN.md for calls whose endpoint this process does not
  * host: create the call's budget, resolve addresses, encode, execute, decode. Retries and replica
@@ -58,7 +77,20 @@ export class RemoteRouter {
     );
   }
 
-  async invoke(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+  /** A routed call: its decoded result or typed error. */
+  invoke(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {
+    return this.send(metadata, routeName, args, options, 'call');
+  }
+
+  /** Submits a routed call without waiting (`runtime.spawn`): where its job runs. Queue endpoints only. */
+  spawn(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): Promise<SpawnedCall> {
+    if (metadata.type === 'load-balancer') {
+      throw new ConfigurationError(`runtime.spawn needs a queue endpoint; "${metadata.name}" is a load-balancer endpoint, which has no job to come back to. Call it with runtime.call.`, { endpoint: metadata.name });
+    }
+    return this.send(metadata, routeName, args, options, 'spawn') as Promise<SpawnedCall>;
+  }
+
+  private async send(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions, mode: 'call' | 'spawn'): Promise<unknown> {
     const method = this.route(metadata, routeName);
     const outer = currentCallContext();
     const budget = CallBudget.start({
@@ -73,6 +105,7 @@ export class RemoteRouter {
       const where = `${metadata.target.name}.${method.property}`;
       const addresses = await this.resolve(metadata, method, where);
       if (addresses === 'local') {
+        if (mode === 'spawn') throw new ConfigurationError(`runtime.spawn needs a worker of endpoint "${metadata.name}", and the directory has none for it (fallback 'local' applies to calls only).`, { endpoint: metadata.name });
         const instance = this.deps.localInstance(metadata) as Record<string, (...a: unknown[]) => unknown>;
         return await withCallContext({ deadline: budget.deadline, signal: budget.signal }, () => instance[method.property](...args));
       }
@@ -92,7 +125,7 @@ export class RemoteRouter {
           contract: this.contractOf(metadata),
         };
         const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
-        const output = await executor.execute({
+        const request: ExecuteRequest = {
           endpoint: metadata.name,
           method: method.name,
           addresses: this.rotate(metadata.name, addresses),
@@ -102,7 +135,13 @@ export class RemoteRouter {
           retries: method.retries,
           observer: traced,
           onProgress: options.onProgress && this.progressDecoder(where, options.onProgress),
-        });
+        };
+        if (mode === 'spawn') {
+          const job = await spawnerOf(executor, metadata.name).spawn(request);
+          this.ended(where, traced, invocation, budget);
+          return { endpoint: metadata.name, method: method.name, ...job } satisfies SpawnedCall;
+        }
+        const output = await executor.execute(request);
         const result = this.deps.serializer.decode(output.result, `result of ${where}`);
         this.ended(where, traced, invocation, budget);
         return result;

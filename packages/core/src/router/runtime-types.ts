@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { CallHandle } from './call-handle';
 import type { MapOptions, MapRun } from './fan-out';
 import type { DependencyContainer } from 'tsyringe';
 import type { Constructor } from '@switchyard/decorators';
@@ -71,6 +72,14 @@ export interface Runtime {
    * when there is one, else the manifest's description of the endpoint.
    */
   callEndpoint(endpoint: string, method: string, args: unknown[], options?: CallOptions): Promise<unknown>;
+  /**
+   * Starts a call without waiting for it (queue endpoints): submits its job through `/run` and
+   * returns a handle whose `result()` collects it later. `handle.id` can be passed to another
+   * process, which gets the handle back with `runtime.handle(id)`.
+   */
+  spawn<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): Promise<CallHandle<MethodResult<T, K>>>;
+  /** The handle of a spawned call from its id; the id's address must be one the directory lists for its endpoint. */
+  handle<T = unknown>(id: string): Promise<CallHandle<T>>;
   /**
    * One call per argument tuple, at most `concurrency` at once, results in input order. Stops at
    * the first error (cancelling the calls after it) unless `returnErrors: true`, which yields a

@@ -19,6 +19,7 @@ import { defaultSerializer, type Serializer } from '../serialization/serializer'
 import { withCallContext } from './call-context';
 import { RemoteRouter } from './remote-router';
 import { RouteSelection } from './route-selection';
+import { handleFromId, makeHandle, parseHandleId, type CallHandle, type HandleContext } from './call-handle';
 import { mapCalls, type MapOptions, type MapRun } from './fan-out';
 import { createRouterProxy } from './router-proxy';
 import { checkHosting, defaultDirectory, hostedEndpoints, runtimeManifest } from './runtime-components';
@@ -195,6 +196,30 @@ class SwitchyardRuntime implements Runtime {
     const route = this.router.route(metadata, method);
     if (this.prepared.has(metadata.target)) return this.call(metadata.target, route.property as never, args as never, options);
     return this.router.invoke(metadata, method, args, options);
+  }
+
+  async spawn<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options: CallOptions = {}): Promise<CallHandle<MethodResult<T, K>>> {
+    this.assertOpen();
+    this.prepare(cls);
+    const route = this.routes.forCall(cls, method);
+    if (route.kind !== 'remote') {
+      throw new ConfigurationError(`runtime.spawn sends a job to a worker, but ${cls.name} runs in this process (${route.kind === 'hosted' ? 'its endpoint is hosted here' : route.kind === 'override' ? 'it is overridden' : 'it is no endpoint'}). Call it with runtime.call.`, {
+        endpoint: getEndpointMetadata(cls)?.name,
+      });
+    }
+    const call = await this.router.spawn(route.metadata, route.method.name, args as unknown as unknown[], options);
+    return makeHandle(this.handleContext(), call, route.method);
+  }
+
+  handle<T = unknown>(id: string): Promise<CallHandle<T>> {
+    this.assertOpen();
+    const endpoint = parseHandleId(id).e;
+    const metadata = listEndpoints().find((e) => e.name === endpoint) ?? (this.manifest?.endpoints[endpoint] ? metadataFromManifest(endpoint, this.manifest.endpoints[endpoint]) : undefined);
+    return handleFromId<T>(this.handleContext(), id, metadata);
+  }
+
+  private handleContext(): HandleContext {
+    return { executor: this.executor, serializer: this.serializer, directory: this.directory, defaultTimeoutMs: this.defaults.callTimeoutMs };
   }
 
   map<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, argsList: Iterable<MethodArgs<T, K>> | AsyncIterable<MethodArgs<T, K>>, options: MapOptions = {}): MapRun<never> {

@@ -1,0 +1,39 @@
+// Type tests of runtime.spawn, runtime.handle and runtime.map: results keep the method's type.
+import { Endpoint, Remote } from '@switchyard/decorators';
+import type { CallHandle, Runtime } from '@switchyard/core';
+
+@Endpoint({ name: 'typed-batch' })
+export class TypedBatch {
+  @Remote()
+  async render(pages: number, title: string): Promise<{ pages: number; title: string }> {
+    return { pages, title };
+  }
+}
+
+export async function spawnTypes(runtime: Runtime): Promise<void> {
+  const handle: CallHandle<{ pages: number; title: string }> = await runtime.spawn(TypedBatch, 'render', [3, 'Q3']);
+  const result: { pages: number; title: string } = await handle.result({ timeoutMs: 1_000 });
+  void result;
+  // @ts-expect-error -- the arguments are checked against the method's parameters
+  await runtime.spawn(TypedBatch, 'render', ['3', 'Q3']);
+  // @ts-expect-error -- only methods of the class can be spawned
+  await runtime.spawn(TypedBatch, 'paint', []);
+  const byId = await runtime.handle<number>(handle.id);
+  const n: number = await byId.result();
+  void n;
+}
+
+export async function mapTypes(runtime: Runtime): Promise<void> {
+  for await (const page of runtime.map(TypedBatch, 'render', [[1, 'a'], [2, 'b']], { concurrency: 2 })) {
+    const pages: number = page.pages;
+    void pages;
+  }
+  const settled = await runtime.map(TypedBatch, 'render', [[1, 'a']], { returnErrors: true }).toArray();
+  const first = settled[0];
+  if (first?.status === 'fulfilled') {
+    const title: string = first.value.title;
+    void title;
+  }
+  // @ts-expect-error -- each item is the method's argument tuple
+  runtime.map(TypedBatch, 'render', [['1', 'a']]);
+}
