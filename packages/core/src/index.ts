@@ -17,6 +17,8 @@ export type { RuntimeOptions } from './router/runtime';
 export type { Runtime, CallOptions, MethodArgs, MethodKeys, MethodResult } from './router/runtime-types';
 export type { MapOptions, MapRun } from './router/fan-out';
 export type { CallHandle, HandleStatus, ResultOptions } from './router/call-handle';
+export { foreignEndpoint } from './router/foreign';
+export type { ForeignClient, ForeignEndpoint, ForeignEndpointOptions } from './router/foreign';
 export { withCallContext, currentCallContext } from './router/call-context';
 export type { CallContext } from './router/call-context';
 export { isRouterProxy } from './router/router-proxy';

@@ -1,6 +1,6 @@
 // Type tests of runtime.spawn, runtime.handle and runtime.map: results keep the method's type.
 import { Endpoint, Remote } from '@switchyard/decorators';
-import type { CallHandle, Runtime } from '@switchyard/core';
+import { foreignEndpoint, type CallHandle, type Runtime } from '@switchyard/core';
 
 @Endpoint({ name: 'typed-batch' })
 export class TypedBatch {
@@ -36,4 +36,17 @@ export async function mapTypes(runtime: Runtime): Promise<void> {
   }
   // @ts-expect-error -- each item is the method's argument tuple
   runtime.map(TypedBatch, 'render', [['1', 'a']]);
+}
+
+interface Prompt {
+  prompt: string;
+}
+export async function foreignTypes(runtime: Runtime): Promise<void> {
+  const llm = foreignEndpoint<Prompt, { text: string }>({ name: 'llama' });
+  const out: { text: string } = await runtime.foreign(llm).run({ prompt: 'hi' });
+  void out;
+  // @ts-expect-error -- the input type is checked
+  await runtime.foreign(llm).run({ text: 'hi' });
+  const later: CallHandle<{ text: string }> = await runtime.foreign(llm).spawn({ prompt: 'later' });
+  void later;
 }

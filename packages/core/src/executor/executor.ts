@@ -44,6 +44,11 @@ export interface ExecuteRequest {
   onProgress?: (encoded: unknown) => void;
   /** Submit only (`runtime.spawn`): the job goes through `/run` and its result is kept for RunPod's /run retention. */
   submitOnly?: boolean;
+  /**
+   * A call to a foreign endpoint (not a Switchyard worker): `input` is sent as the job's raw
+   * `input` instead of the invocation, and the job's output comes back as it is, as `result`.
+   */
+  foreign?: { input: unknown };
 }
 
 /**

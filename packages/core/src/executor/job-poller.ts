@@ -7,7 +7,7 @@ import { cappedExponentialDelay, retryAfterMs } from '../resilience/backoff';
 import type { AddressSlots } from '../resilience/request-slots';
 import { AttemptFailure } from '../resilience/transport-failure';
 import { parseFailure } from '../serialization/failure';
-import { assertWireOutput, type WireOutput } from '../serialization/wire';
+import { assertWireOutput, WIRE_VERSION, type WireOutput } from '../serialization/wire';
 import type { CallState } from './call-state';
 import { headerValue, type HttpReply, type HttpTransport } from './http-transport';
 import type { JobWatch } from './job-watch';
@@ -141,6 +141,8 @@ export class JobPoller {
     const { endpoint, method } = call.request;
     switch (job.status) {
       case 'COMPLETED':
+        // A foreign worker's output is whatever its handler returned.
+        if (call.request.foreign) return { sy: WIRE_VERSION, result: job.output as WireOutput['result'] };
         return assertWireOutput(job.output, call.where, `job ${job.id} on ${address.url}`);
       case 'FAILED':
         throw this.deps.remoteError(call, parseFailure(job.error), job.id);

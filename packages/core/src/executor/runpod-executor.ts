@@ -89,7 +89,8 @@ export class RunpodExecutor extends HttpExecutor {
 
   protected bodyOf(request: ExecuteRequest): unknown {
     // RunPod enforces the policy itself: a job outliving its caller's budget is stopped and dropped.
-    return { input: request.invocation, policy: jobPolicy(request.budget.remaining(), request.submitOnly ? RUN_RESULT_RETENTION_MS : 0) };
+    const input = request.foreign ? request.foreign.input : request.invocation;
+    return { input, policy: jobPolicy(request.budget.remaining(), request.submitOnly ? RUN_RESULT_RETENTION_MS : 0) };
   }
 
   /**
@@ -114,7 +115,7 @@ export class RunpodExecutor extends HttpExecutor {
    * Waits for a spawned job: its output or typed error. When `budget` ends first the job keeps
    * running (DeadlineExceededError, or the caller's abort reason); only `cancelJob` stops it.
    */
-  async awaitJob(job: SpawnedJob & { endpoint: string; method: string }, budget: CallBudget, onProgress?: (encoded: unknown) => void): Promise<WireOutput> {
+  async awaitJob(job: SpawnedJob & { endpoint: string; method: string; foreign?: boolean }, budget: CallBudget, onProgress?: (encoded: unknown) => void): Promise<WireOutput> {
     const { endpoint, method, address, jobId } = job;
     const request: ExecuteRequest = {
       endpoint,
@@ -125,6 +126,7 @@ export class RunpodExecutor extends HttpExecutor {
       idempotent: false,
       retries: 0,
       onProgress,
+      foreign: job.foreign ? { input: undefined } : undefined,
     };
     const call = new CallState(request, '', this.requireKey(request));
     call.address = address;

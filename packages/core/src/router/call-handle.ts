@@ -50,11 +50,13 @@ interface HandleFields {
   m: string;
   a: string;
   j: string;
+  /** 1 for a job on a foreign endpoint. */
+  f?: 1;
 }
 
 /** The handle id of a spawned call: `sy1.` and base64url JSON of endpoint, method, address and job id. */
 export function handleId(call: SpawnedCall): string {
-  const fields: HandleFields = { e: call.endpoint, m: call.method, a: call.address.url, j: call.jobId };
+  const fields: HandleFields = { e: call.endpoint, m: call.method, a: call.address.url, j: call.jobId, ...(call.foreign ? { f: 1 as const } : {}) };
   return ID_PREFIX + Buffer.from(JSON.stringify(fields), 'utf8').toString('base64url');
 }
 
@@ -100,6 +102,8 @@ export function makeHandle<T>(context: HandleContext, call: SpawnedCall, method:
       try {
         const onProgress = options.onProgress && ((encoded: unknown) => options.onProgress!(context.serializer.decode(encoded, `progress of ${where}`)));
         const output = await jobs.awaitJob(call, budget, onProgress);
+        // A foreign handler's output is as it returned it; runtime.foreign checks it.
+        if (call.foreign) return output.result as T;
         return context.serializer.decode<T>(output.result, `result of ${where}`);
       } finally {
         budget.dispose();
@@ -124,5 +128,5 @@ export async function handleFromId<T>(context: HandleContext, id: string, metada
     );
   }
   const method = metadata?.methods.find((m) => m.name === fields.m);
-  return makeHandle<T>(context, { endpoint: fields.e, method: fields.m, address, jobId: fields.j }, method);
+  return makeHandle<T>(context, { endpoint: fields.e, method: fields.m, address, jobId: fields.j, foreign: fields.f === 1 }, method);
 }

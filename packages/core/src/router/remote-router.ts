@@ -42,6 +42,8 @@ export type JobExecutor = Pick<RunpodExecutor, 'spawn' | 'awaitJob' | 'jobStatus
 export interface SpawnedCall extends SpawnedJob {
   endpoint: string;
   method: string;
+  /** The job runs on a foreign endpoint: its output is the handler's, not a Switchyard result. */
+  foreign?: boolean;
 }
 
 /** The executor's job operations, or ConfigurationError when it has none (a custom executor). */
@@ -82,6 +84,14 @@ export class RemoteRouter {
     return this.send(metadata, routeName, args, options, 'call');
   }
 
+  /**
+   * A call to a foreign endpoint (a RunPod worker that is not Switchyard's): `input` is the job's
+   * raw input, and the output comes back as the handler returned it (`spawn` for a handle).
+   */
+  invokeForeign(metadata: EndpointMetadata, input: unknown, options: CallOptions, mode: 'call' | 'spawn'): Promise<unknown> {
+    return this.send(metadata, 'run', [], options, mode, { input });
+  }
+
   /** Submits a routed call without waiting (`runtime.spawn`): where its job runs. Queue endpoints only. */
   spawn(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): Promise<SpawnedCall> {
     if (metadata.type === 'load-balancer') {
@@ -90,7 +100,7 @@ export class RemoteRouter {
     return this.send(metadata, routeName, args, options, 'spawn') as Promise<SpawnedCall>;
   }
 
-  private async send(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions, mode: 'call' | 'spawn'): Promise<unknown> {
+  private async send(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions, mode: 'call' | 'spawn', foreign?: { input: unknown }): Promise<unknown> {
     const method = this.route(metadata, routeName);
     const outer = currentCallContext();
     const budget = CallBudget.start({
@@ -117,12 +127,12 @@ export class RemoteRouter {
           sy: WIRE_VERSION,
           endpoint: metadata.name,
           method: method.name,
-          args: this.deps.serializer.encodeArgs(args, where, method.paramTypes),
+          args: foreign ? { json: [] } : this.deps.serializer.encodeArgs(args, where, method.paramTypes),
           callId,
           deadline: budget.deadline,
           // The client span's context when a tracer records it, else a child id of the same trace.
           traceparent: traceparentOf(traced.span) ?? childTraceparent(outer?.traceparent, randomHex),
-          contract: this.contractOf(metadata),
+          contract: foreign ? undefined : this.contractOf(metadata),
         };
         const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
         const request: ExecuteRequest = {
@@ -135,14 +145,15 @@ export class RemoteRouter {
           retries: method.retries,
           observer: traced,
           onProgress: options.onProgress && this.progressDecoder(where, options.onProgress),
+          foreign,
         };
         if (mode === 'spawn') {
           const job = await spawnerOf(executor, metadata.name).spawn(request);
           this.ended(where, traced, invocation, budget);
-          return { endpoint: metadata.name, method: method.name, ...job } satisfies SpawnedCall;
+          return { endpoint: metadata.name, method: method.name, ...job, foreign: foreign !== undefined } satisfies SpawnedCall;
         }
         const output = await executor.execute(request);
-        const result = this.deps.serializer.decode(output.result, `result of ${where}`);
+        const result = foreign ? output.result : this.deps.serializer.decode(output.result, `result of ${where}`);
         this.ended(where, traced, invocation, budget);
         return result;
       } catch (error) {

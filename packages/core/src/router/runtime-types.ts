@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { CallHandle } from './call-handle';
 import type { MapOptions, MapRun } from './fan-out';
+import type { ForeignClient, ForeignEndpoint } from './foreign';
 import type { DependencyContainer } from 'tsyringe';
 import type { Constructor } from '@switchyard/decorators';
 import type { SwitchyardDefaults } from '../config';
@@ -78,6 +79,8 @@ export interface Runtime {
    * process, which gets the handle back with `runtime.handle(id)`.
    */
   spawn<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): Promise<CallHandle<MethodResult<T, K>>>;
+  /** Calls to a foreign endpoint (a RunPod worker that is not Switchyard's), declared with `foreignEndpoint`. */
+  foreign<I, O>(endpoint: ForeignEndpoint<I, O>): ForeignClient<I, O>;
   /** The handle of a spawned call from its id; the id's address must be one the directory lists for its endpoint. */
   handle<T = unknown>(id: string): Promise<CallHandle<T>>;
   /**

@@ -21,6 +21,8 @@ import { RemoteRouter } from './remote-router';
 import { RouteSelection } from './route-selection';
 import { handleFromId, makeHandle, parseHandleId, type CallHandle, type HandleContext } from './call-handle';
 import { mapCalls, type MapOptions, type MapRun } from './fan-out';
+import { checkForeignOutput, type ForeignClient, type ForeignEndpoint } from './foreign';
+import type { SpawnedCall } from './remote-router';
 import { createRouterProxy } from './router-proxy';
 import { checkHosting, defaultDirectory, hostedEndpoints, runtimeManifest } from './runtime-components';
 import type { CallOptions, MethodArgs, MethodKeys, MethodResult, Runtime } from './runtime-types';
@@ -220,6 +222,20 @@ class SwitchyardRuntime implements Runtime {
 
   private handleContext(): HandleContext {
     return { executor: this.executor, serializer: this.serializer, directory: this.directory, defaultTimeoutMs: this.defaults.callTimeoutMs };
+  }
+
+  foreign<I, O>(endpoint: ForeignEndpoint<I, O>): ForeignClient<I, O> {
+    this.assertOpen();
+    const { metadata } = endpoint;
+    return {
+      run: async (input, options = {}) => checkForeignOutput(endpoint, await this.router.invokeForeign(metadata, input, options, 'call')),
+      spawn: async (input, options = {}) => {
+        const call = (await this.router.invokeForeign(metadata, input, options, 'spawn')) as SpawnedCall;
+        // result() runs the same output checks as run().
+        const handle = makeHandle<unknown>(this.handleContext(), call, metadata.methods[0]);
+        return { ...handle, result: async (o) => checkForeignOutput(endpoint, await handle.result(o)) } as CallHandle<O>;
+      },
+    };
   }
 
   map<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, argsList: Iterable<MethodArgs<T, K>> | AsyncIterable<MethodArgs<T, K>>, options: MapOptions = {}): MapRun<never> {

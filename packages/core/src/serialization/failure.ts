@@ -194,7 +194,9 @@ export function parseFailure(raw: unknown): WireFailure {
   const record = value as Record<string, unknown>;
   if (typeof record.message === 'string') return checkedFailure(record, 0);
   if (typeof record.error_message === 'string') {
-    const failure: WireFailure = { name: typeof record.error_type === 'string' ? record.error_type : 'Error', message: record.error_message };
+    // runpod-python writes the type as str(type(err)): "<class 'ValueError'>".
+    const type = typeof record.error_type === 'string' ? record.error_type.replace(/^<class '([^']+)'>$/, '$1') : 'Error';
+    const failure: WireFailure = { name: type, message: record.error_message };
     if (typeof record.error_traceback === 'string') failure.stack = record.error_traceback;
     return failure;
   }

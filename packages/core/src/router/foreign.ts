@@ -1,0 +1,98 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validate } from 'class-validator';
+import { ConfigurationError, SerializationError } from '../errors';
+import { NAME_PATTERN as ENDPOINT_NAME_PATTERN, type EndpointMetadata } from '@switchyard/decorators';
+import type { CallHandle } from './call-handle';
+import type { CallOptions } from './runtime-types';
+
+/** Options of {@link foreignEndpoint}. */
+export interface ForeignEndpointOptions<O> {
+  /** The RunPod endpoint's name in the directory (or its id). */
+  name: string;
+  /** Only `queue` endpoints (RunPod's job API) for now. Default `queue`. */
+  type?: 'queue';
+  /** Deadline of a call, ms. Default SWITCHYARD_CALL_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** The handler is safe to run twice: a submission that may have created a job may be sent again. Default false. */
+  idempotent?: boolean;
+  /** Resubmissions allowed for an idempotent handler after a transport failure. Default 0. */
+  retries?: number;
+  /** Checks and converts the handler's output; what it returns is the call's result. A throw fails the call. */
+  parse?: (output: unknown) => O;
+  /** A class with class-validator rules: the output is converted to it and validated (after `parse`, if both). */
+  validate?: ClassConstructor<object>;
+}
+
+/** A RunPod endpoint that is not a Switchyard worker, with the types of its input and output. */
+export interface ForeignEndpoint<I, O> {
+  readonly name: string;
+  readonly options: ForeignEndpointOptions<O>;
+  /** Routing metadata: one method, `run`, with the endpoint's deadline and retry options. */
+  readonly metadata: EndpointMetadata;
+  /** Type carrier, never set. */
+  readonly types?: { input: I; output: O };
+}
+
+/** Calls to one foreign endpoint. */
+export interface ForeignClient<I, O> {
+  /** Submits `{"input": input}` and returns the handler's output (checked by `parse`/`validate`). */
+  run(input: I, options?: CallOptions): Promise<O>;
+  /** Submits through `/run` and returns a handle whose `result()` collects the output later. */
+  spawn(input: I, options?: CallOptions): Promise<CallHandle<O>>;
+}
+
+/** Stands in for the class of a foreign endpoint in routing metadata: it has no code here. */
+class ForeignEndpointClass {}
+
+/**
+ * Declares an endpoint that is not a Switchyard worker — a Python handler, a vLLM or ComfyUI
+ * worker — so the router can call it with the same directory, deadlines, policy, cancel, retry
+ * policy, breaker, traces and metrics as a Switchyard endpoint: `runtime.foreign(endpoint).run(input)`.
+ */
+export function foreignEndpoint<I, O = unknown>(options: ForeignEndpointOptions<O>): ForeignEndpoint<I, O> {
+  if (typeof options?.name !== 'string' || !ENDPOINT_NAME_PATTERN.test(options.name)) {
+    throw new ConfigurationError(`foreignEndpoint: name ${JSON.stringify(options?.name)} is not an endpoint name. Use letters, digits, "-" and "_" (the RunPod endpoint's name or id).`, { option: 'name' });
+  }
+  if (options.type !== undefined && options.type !== 'queue') {
+    throw new ConfigurationError(`foreignEndpoint "${options.name}": type ${JSON.stringify(options.type)} is not supported; foreign endpoints are queue endpoints (RunPod's job API).`, { option: 'type' });
+  }
+  const retries = options.retries ?? 0;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 10 || (retries > 0 && !options.idempotent)) {
+    throw new ConfigurationError(`foreignEndpoint "${options.name}": retries must be a whole number from 0 to 10, and above 0 only with idempotent: true.`, { option: 'retries' });
+  }
+  const metadata: EndpointMetadata = {
+    name: options.name,
+    type: 'queue',
+    resources: {},
+    target: ForeignEndpointClass,
+    dependencies: [],
+    methods: [{ name: 'run', property: 'run', arity: 1, paramTypes: [], timeoutMs: options.timeoutMs, idempotent: options.idempotent ?? false, retries, fallback: 'none' }],
+  };
+  return { name: options.name, options, metadata };
+}
+
+/** The output as the caller gets it: `parse`, then `validate`, naming the endpoint when either refuses it. */
+export async function checkForeignOutput<O>(endpoint: ForeignEndpoint<unknown, O>, output: unknown): Promise<O> {
+  const { parse, validate: cls } = endpoint.options;
+  let value: unknown = output;
+  if (parse) {
+    try {
+      value = parse(output);
+    } catch (cause) {
+      throw new SerializationError(`the output of foreign endpoint "${endpoint.name}" was refused by its parse function: ${(cause as Error).message}.`, { position: 'output', cause });
+    }
+  }
+  if (cls) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      throw new SerializationError(`the output of foreign endpoint "${endpoint.name}" is not an object, so it cannot be a ${cls.name}.`, { position: 'output' });
+    }
+    const instance = plainToInstance(cls, value as Record<string, unknown>);
+    const errors = await validate(instance, { forbidUnknownValues: false });
+    if (errors.length > 0) {
+      const problems = errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; ');
+      throw new SerializationError(`the output of foreign endpoint "${endpoint.name}" is not a valid ${cls.name}: ${problems}.`, { position: 'output' });
+    }
+    value = instance;
+  }
+  return value as O;
+}
