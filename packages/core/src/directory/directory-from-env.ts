@@ -2,6 +2,7 @@ import { loadDefaults, processEnv, type SwitchyardDefaults } from '../config';
 import type { Logger } from '../observability/logger';
 import type { Directory } from './directory';
 import { DIRECTORY_URL_ENV, HttpDirectory } from './http-directory';
+import { RunpodDirectory } from './runpod-directory';
 import { STATIC_DIRECTORY_ENV, StaticDirectory } from './static-directory';
 
 /** Options of {@link directoryFromEnv}. */
@@ -18,8 +19,10 @@ export interface DirectoryFromEnvOptions {
 
 /**
  * The directory the environment asks for: `SWITCHYARD_DIRECTORY_URL` → {@link HttpDirectory}
- * (timeouts, attempts and TTL from `SWITCHYARD_DIRECTORY_*`), else `SWITCHYARD_DIRECTORY` (JSON)
- * → {@link StaticDirectory}, else `undefined` (the caller decides: no remote routes).
+ * (timeouts, attempts and TTL from `SWITCHYARD_DIRECTORY_*`), else `SWITCHYARD_DIRECTORY=runpod`
+ * → {@link RunpodDirectory} (the account's RunPod endpoints by name; `RUNPOD_REST_API_URL`,
+ * `SWITCHYARD_RUNPOD_NAME_PREFIX`, `SWITCHYARD_RUNPOD_NAME_SUFFIX`), else `SWITCHYARD_DIRECTORY`
+ * (JSON) → {@link StaticDirectory}, else `undefined` (the caller decides: no remote routes).
  *
  * @throws DirectoryUnavailableError / InvalidAddressError when the chosen variable is malformed
  */
@@ -31,8 +34,22 @@ export function directoryFromEnv(options: DirectoryFromEnvOptions = {}): Directo
     return new HttpDirectory(url.trim(), { apiKey: options.apiKey, logger: options.logger, defaults });
   }
   const json = env[STATIC_DIRECTORY_ENV];
+  if (json?.trim() === 'runpod') {
+    return new RunpodDirectory({
+      apiKey: options.apiKey,
+      logger: options.logger,
+      defaults,
+      restUrl: nonEmpty(env.RUNPOD_REST_API_URL),
+      namePrefix: nonEmpty(env.SWITCHYARD_RUNPOD_NAME_PREFIX),
+      nameSuffix: nonEmpty(env.SWITCHYARD_RUNPOD_NAME_SUFFIX),
+    });
+  }
   if (json !== undefined && json.trim() !== '') {
     return StaticDirectory.fromEnv(STATIC_DIRECTORY_ENV, env, { baseUrl: defaults.runpodBaseUrl });
   }
   return undefined;
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -6,7 +6,7 @@ import { DirectoryUnavailableError, InvalidAddressError, UnauthorizedError } fro
 import { defaultLogger, type Logger } from '../observability/logger';
 import { redact, redactingLogger } from '../observability/redaction';
 import type { Directory } from './directory';
-import { parseDirectoryAnswer, type DirectoryAnswer } from './directory-answer';
+import { parseDirectoryAnswer } from './directory-answer';
 import { DirectoryCache } from './directory-cache';
 import { describeUrlSafely, type EndpointAddress } from './endpoint-address';
 
@@ -38,6 +38,11 @@ export interface HttpDirectoryOptions {
   defaults?: SwitchyardDefaults;
 }
 
+/** A parsed directory answer: the addresses of one endpoint as one type of endpoint. */
+export interface AddressAnswer {
+  resolve(endpoint: string, type: EndpointType): EndpointAddress[];
+}
+
 /** The environment variable users set to point at the directory. */
 export const DIRECTORY_URL_ENV = 'SWITCHYARD_DIRECTORY_URL';
 /** Retried statuses: transient server and gateway failures, rate limiting. */
@@ -59,12 +64,12 @@ const RETRY_STATUS_CODES = [408, 429, 500, 502, 503, 504];
 export class HttpDirectory implements Directory {
   private readonly url: string;
   /** The URL as it may appear in messages: no credentials, no query. */
-  private readonly label: string;
+  protected readonly label: string;
   private readonly timeoutMs: number;
   private readonly retry: RetryOptions;
-  private readonly baseUrl: string;
+  protected readonly baseUrl: string;
   private readonly logger: Logger;
-  private readonly cache: DirectoryCache<DirectoryAnswer>;
+  private readonly cache: DirectoryCache<AddressAnswer>;
   private readonly closer = new AbortController();
   private requests = 0;
 
@@ -98,7 +103,7 @@ export class HttpDirectory implements Directory {
     };
     this.baseUrl = options.baseUrl ?? defaults.runpodBaseUrl;
     this.logger = redactingLogger(options.logger ?? defaultLogger(defaults, 'directory'), [options.apiKey]);
-    this.cache = new DirectoryCache<DirectoryAnswer>({
+    this.cache = new DirectoryCache<AddressAnswer>({
       load: () => this.fetchAnswer(),
       ttlMs: option('ttlMs', 'directoryTtlMs'),
       errorBackoffMs: option('errorBackoffMs', 'directoryErrorBackoffMs'),
@@ -127,7 +132,7 @@ export class HttpDirectory implements Directory {
    *   directory cannot be read; InvalidAddressError when this endpoint's entry is malformed
    */
   async resolve(endpoint: string, type: EndpointType = 'queue'): Promise<EndpointAddress[]> {
-    let answer: DirectoryAnswer;
+    let answer: AddressAnswer;
     try {
       answer = await this.cache.get();
     } catch (error) {
@@ -151,7 +156,7 @@ export class HttpDirectory implements Directory {
   }
 
   /** One refresh: GET with ky's retries, then parse. */
-  private async fetchAnswer(): Promise<DirectoryAnswer> {
+  private async fetchAnswer(): Promise<AddressAnswer> {
     if (this.closer.signal.aborted) throw new DirectoryUnavailableError(`${this.label} client was closed; create a new HttpDirectory.`);
     const { apiKey } = this.options;
     const attemptController = new AbortController();
@@ -183,14 +188,14 @@ export class HttpDirectory implements Directory {
     } catch (error) {
       if (isHTTPError(error) && (error.response.status === 401 || error.response.status === 403)) {
         throw new UnauthorizedError(
-          `${this.label} refused the key (HTTP ${error.response.status}). Set RUNPOD_API_KEY (or the apiKey option) to the key the directory expects; switchyard dev writes it to .switchyard/dev.env.`,
+          `${this.label} refused the key (HTTP ${error.response.status}). ${this.advice.unauthorized}`,
         );
       }
       const what = redact(describeFailure(error, this.timeoutMs, this.closer.signal.aborted), [apiKey]);
       // The cause is a plain Error: ky's errors carry the request options, Authorization included.
       throw new DirectoryUnavailableError(
         `${this.label} could not be read after ${attemptsMade} attempt${attemptsMade === 1 ? '' : 's'} (${what}). ` +
-          `Check ${DIRECTORY_URL_ENV} and that the directory is running and reachable.`,
+          this.advice.unreachable,
         { cause: Object.assign(new Error(what), { name: errorName(error) }) },
       );
     }
@@ -199,10 +204,24 @@ export class HttpDirectory implements Directory {
       body = JSON.parse(text);
     } catch {
       throw new DirectoryUnavailableError(
-        `${this.label} answered something that is not JSON (starts with ${redact(JSON.stringify(text.slice(0, 40)), [apiKey])}). Check ${DIRECTORY_URL_ENV} points at a Switchyard directory.`,
+        `${this.label} answered something that is not JSON (starts with ${redact(JSON.stringify(text.slice(0, 40)), [apiKey])}). ${this.advice.notJson}`,
       );
     }
+    return this.parseAnswer(body);
+  }
+
+  /** Reads a decoded answer (a Switchyard directory's `resources_endpoints`). */
+  protected parseAnswer(body: unknown): AddressAnswer {
     return parseDirectoryAnswer(body, this.label, { baseUrl: this.baseUrl });
+  }
+
+  /** What the errors advise (a subclass reading another service says what to check there). */
+  protected get advice(): { unreachable: string; notJson: string; unauthorized: string } {
+    return {
+      unreachable: `Check ${DIRECTORY_URL_ENV} and that the directory is running and reachable.`,
+      notJson: `Check ${DIRECTORY_URL_ENV} points at a Switchyard directory.`,
+      unauthorized: 'Set RUNPOD_API_KEY (or the apiKey option) to the key the directory expects; switchyard dev writes it to .switchyard/dev.env.',
+    };
   }
 }
 
