@@ -15,7 +15,7 @@ export { redact, redactingLogger } from './observability/redaction';
 export { createRuntime } from './router/runtime';
 export type { RuntimeOptions } from './router/runtime';
 export type { Runtime, CallOptions, MethodArgs, MethodKeys, MethodResult } from './router/runtime-types';
-export { withCallContext, currentCallContext } from './router/call-context';
+export { withCallContext, currentCallContext, reportProgress } from './router/call-context';
 export type { CallContext } from './router/call-context';
 export { isRouterProxy } from './router/router-proxy';
 export { injectable, inject, delay, container, singleton } from 'tsyringe';
