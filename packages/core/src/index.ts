@@ -19,7 +19,7 @@ export type { MapOptions, MapRun } from './router/fan-out';
 export type { CallHandle, HandleStatus, ResultOptions } from './router/call-handle';
 export { foreignEndpoint } from './router/foreign';
 export type { ForeignClient, ForeignEndpoint, ForeignEndpointOptions } from './router/foreign';
-export { withCallContext, currentCallContext } from './router/call-context';
+export { withCallContext, currentCallContext, reportProgress } from './router/call-context';
 export type { CallContext } from './router/call-context';
 export { isRouterProxy } from './router/router-proxy';
 export { injectable, inject, delay, container, singleton } from 'tsyringe';

@@ -8,6 +8,12 @@ export interface CallContext {
   signal?: AbortSignal;
   /** W3C traceparent of the enclosing operation. */
   traceparent?: string;
+  /**
+   * Where {@link reportProgress} sends a progress update of the job running this scope. Set by
+   * the worker's dispatcher for each job whose transport carries progress; inherited by nested
+   * scopes. Undefined outside a job, where reporting progress does nothing.
+   */
+  progress?: (update: unknown) => void;
 }
 
 // Storage only: it keeps no state of its own outside an async scope.
@@ -25,6 +31,7 @@ function merge(outer: CallContext | undefined, inner: CallContext): CallContext 
     deadline: deadlines.length > 0 ? Math.min(...deadlines) : undefined,
     signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
     traceparent: inner.traceparent ?? outer?.traceparent,
+    progress: inner.progress ?? outer?.progress,
   };
 }
 
@@ -38,6 +45,25 @@ function merge(outer: CallContext | undefined, inner: CallContext): CallContext 
  */
 export function withCallContext<T>(context: CallContext, fn: () => T): T {
   return storage.run(merge(storage.getStore(), context), fn);
+}
+
+/**
+ * Reports the progress of the job the calling code runs in: a `@Remote` method (or anything it
+ * calls in the same process) served by a worker. The update is encoded like a result (superjson,
+ * so Dates, Maps, typed arrays… survive) and sent as RunPod's progress: in runpod mode a job-done
+ * POST with `{"status": "IN_PROGRESS", "output": …}`, in http mode the `output` of the job's
+ * IN_PROGRESS `/status`, where a caller's poll reads it. Only the latest update is kept, so report
+ * as often as you like. Outside a job (or in load-balancer mode, which has no channel for it) it
+ * does nothing. Throws SerializationError if the update cannot be encoded.
+ *
+ * ```ts
+ * @Remote() async train(epochs: number) {
+ *   for (let i = 1; i <= epochs; i++) { await this.epoch(); reportProgress({ epoch: i, of: epochs }); }
+ * }
+ * ```
+ */
+export function reportProgress(update: unknown): void {
+  storage.getStore()?.progress?.(update);
 }
 
 /** Used by the worker: runs a dispatched method inside its incoming invocation's context. */

@@ -38,18 +38,20 @@ export class CallOutcomeCache<T> {
 
   /**
    * The outcome for `key`: the remembered one if the key was seen within the TTL, else the
-   * result of `run()`, which is remembered. `run` must not throw (its promise must resolve).
+   * result of `run()`, which is remembered unless `keep` says otherwise once it resolves (a
+   * duplicate that arrives meanwhile still shares it). `run` must not throw (its promise must
+   * resolve).
    */
-  getOrRun(key: string, run: () => Promise<T>): Promise<T> {
+  getOrRun(key: string, run: () => Promise<T>, keep: (value: T) => boolean = () => true): Promise<T> {
     const existing = this.entries.get(key);
     if (existing) return existing.promise;
     const entry = { promise: run() };
     // No TTL while the call runs: a duplicate must share it however long it takes.
     this.entries.set(key, entry, { ttl: 0 });
     void entry.promise.then(
-      () => {
+      (value) => {
         if (this.entries.peek(key) !== entry) return;
-        if (this.ttlMs === 0) this.entries.delete(key);
+        if (this.ttlMs === 0 || !keep(value)) this.entries.delete(key);
         else this.entries.set(key, entry, { ttl: this.ttlMs, noUpdateTTL: false });
       },
       () => {

@@ -1,6 +1,17 @@
 import type { AbortSource } from '../resilience/lazy-abort';
 import type { WireFailure } from '../errors';
-import type { WireOutput } from '../serialization/wire';
+import type { EncodedValue } from '../serialization/serializer';
+import type { WIRE_VERSION, WireOutput } from '../serialization/wire';
+
+/**
+ * A progress update as it travels: the `output` of an IN_PROGRESS job, `{"sy": 1, "progress":
+ * <superjson encoding>}`. The `progress` key (where a result has `result`) tells a caller's
+ * poll that this is an update, not the job's result.
+ */
+export interface WireProgress {
+  sy: typeof WIRE_VERSION;
+  progress: EncodedValue;
+}
 
 /** What a worker transport hands the dispatcher for one job. */
 export interface JobContext {
@@ -18,6 +29,12 @@ export interface JobContext {
   endpoint?: string;
   /** How long the job waited for a slot before it was dispatched, ms, when the transport knows (trace attribute). */
   queuedMs?: number;
+  /**
+   * Carries the method's progress updates (`reportProgress`) to the caller, encoded; called only
+   * while the job runs. Undefined when the transport has no progress channel (load-balancer
+   * mode): `reportProgress` then does nothing.
+   */
+  progress?: (update: WireProgress) => void;
 }
 
 /**

@@ -7,7 +7,7 @@ import { metricsOf, type SwitchyardMetrics } from '../observability/metrics';
 import { redactingLogger } from '../observability/redaction';
 import { JobTrace } from '../observability/tracing';
 import { CallBudget } from '../resilience/call-budget';
-import { runWithInvocationContext } from '../router/call-context';
+import { runWithInvocationContext, type CallContext } from '../router/call-context';
 import type { Runtime } from '../router/runtime-types';
 import { errorToFailure } from '../serialization/failure';
 import { WIRE_VERSION, parseInvocation, type Invocation, type WireOutput } from '../serialization/wire';
@@ -99,7 +99,9 @@ export class Dispatcher implements JobDispatcher {
     }
     // Keyed by route as well, so one caller's callId can never replay another route's result.
     const key = `${invocation.endpoint}\u0000${invocation.method}\u0000${invocation.callId}`;
-    return this.outcomes.getOrRun(key, () => this.run(invocation, context));
+    // A job its transport aborted (cancelled, stopped, timed out, its caller gone) has no outcome
+    // worth replaying: a resubmission of the call runs it again.
+    return this.outcomes.getOrRun(key, () => this.run(invocation, context), () => !context.signal.aborted);
   }
 
   private async run(invocation: Invocation, context: JobContext): Promise<JobOutcome> {
@@ -143,15 +145,23 @@ export class Dispatcher implements JobDispatcher {
       // A job cancelled before its method started never starts.
       context.signal.throwIfAborted();
       stage = 'method';
+      let running = true;
       // The signal is read (and so made) only if the method calls another endpoint.
-      const callContext = {
+      const callContext: CallContext = {
         deadline: invocation.deadline,
         traceparent: traced.traceparent(invocation.traceparent),
         get signal(): AbortSignal {
           return budget.signal;
         },
+        progress: this.progressOf(context, where, () => running),
       };
-      const result: unknown = await traced.run(() => runWithInvocationContext(callContext, () => (fn as (...a: unknown[]) => unknown).apply(instance, args)));
+      let result: unknown;
+      try {
+        result = await traced.run(() => runWithInvocationContext(callContext, () => (fn as (...a: unknown[]) => unknown).apply(instance, args)));
+      } finally {
+        // Code the method left behind (a timer, a detached promise) reports nothing once it ended.
+        running = false;
+      }
       const output: WireOutput = { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) };
       const ms = Date.now() - budget.startedAt;
       traced.end(ms / 1000);
@@ -174,6 +184,16 @@ export class Dispatcher implements JobDispatcher {
     } finally {
       budget.dispose();
     }
+  }
+
+  /** The call context's progress reporter: encodes each update and hands it to the transport while the method runs. */
+  private progressOf(context: JobContext, where: string, running: () => boolean): CallContext['progress'] {
+    const send = context.progress;
+    if (send === undefined) return undefined;
+    return (update) => {
+      if (!running() || context.signal.aborted) return;
+      send({ sy: WIRE_VERSION, progress: this.runtime.serializer.encode(update, `progress of ${where}`) });
+    };
   }
 
   /** The hosted endpoint and route an invocation names, or RouteNotFoundError / ContractMismatchError. */

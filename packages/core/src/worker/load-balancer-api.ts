@@ -98,6 +98,8 @@ export class LoadBalancerApi {
       if (!res.writableFinished) controller.abort();
     };
     res.once('close', onClose);
+    // It may have hung up while its body was being read, before the listener was there.
+    if (req.socket.destroyed) onClose();
     const requestId = req.headers['x-request-id'];
     const jobId = typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128 ? requestId : `lb-${randomUUID()}`;
     const endpoint = (invocation as { endpoint?: unknown } | null)?.endpoint;

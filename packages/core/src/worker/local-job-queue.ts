@@ -1,49 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { DeadlineExceededError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { LazyAbort } from '../resilience/lazy-abort';
 import { failureJson } from '../serialization/failure';
 import type { JobDispatcher } from './dispatcher-types';
+import type { JobPolicy } from './job-policy';
+import { isTerminal, type Job, type JobView, type QueueHealth } from './local-job';
 
-/** Job states the local API reports (RunPod's names; TIMED_OUT never happens locally). */
-export type LocalJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-
-/** A job as `/status` reports it: the shape of RunPod's reply. */
-export interface JobView {
-  id: string;
-  status: LocalJobStatus;
-  /** ms the job waited in the queue. */
-  delayTime: number;
-  /** ms the job ran (0 until it starts). */
-  executionTime: number;
-  output?: unknown;
-  /** A FAILED job's error: the JSON string of a WireFailure. */
-  error?: string;
-}
-
-/** `/health` reply: RunPod's shape. */
-export interface QueueHealth {
-  jobs: { completed: number; failed: number; inProgress: number; inQueue: number; retried: number };
-  workers: { idle: number; running: number };
-}
-
-interface Job {
-  id: string;
-  /** The job's input; dropped once the job has run, so a kept result does not keep its arguments. */
-  input: unknown;
-  status: LocalJobStatus;
-  submittedAt: number;
-  startedAt?: number;
-  finishedAt?: number;
-  output?: unknown;
-  error?: string;
-  /** How long the result is kept after the job ends, ms. */
-  retainMs: number;
-  /** Aborted on cancel; its AbortSignal is made only if the method takes one. */
-  cancellation: LazyAbort;
-  /** Called once when the job reaches a terminal status (waiting runsync / status-sync requests). */
-  onSettled: Array<() => void> | undefined;
-}
+export { isTerminal, type JobView, type LocalJobStatus, type QueueHealth } from './local-job';
 
 /** Options of {@link LocalJobQueue}. */
 export interface LocalJobQueueOptions {
@@ -57,17 +22,17 @@ export interface LocalJobQueueOptions {
   logger?: Logger;
 }
 
-const TERMINAL: ReadonlySet<LocalJobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED']);
-
-/** True for COMPLETED, FAILED, CANCELLED. */
-export function isTerminal(status: LocalJobStatus): boolean {
-  return TERMINAL.has(status);
+/** A policy timer; never keeps the process alive. */
+function timer(ms: number, fire: () => void): NodeJS.Timeout {
+  return setTimeout(fire, ms).unref();
 }
 
 /**
  * The job table of one endpoint in the local RunPod-compatible API: a FIFO queue in front of a
- * fixed number of slots, job records for `/status`, cancellation that aborts the job's signal,
- * and results that expire after their retention time (or when too many are kept).
+ * fixed number of slots, job records for `/status` (with the latest progress while a job runs),
+ * cancellation that aborts the job's signal, a job's `policy` (executionTimeout: TIMED_OUT and
+ * aborted; ttl: deleted, aborted if running), and results that expire after their retention
+ * time (or when too many are kept).
  */
 export class LocalJobQueue {
   /** Jobs queued or running. */
@@ -101,16 +66,23 @@ export class LocalJobQueue {
   }
 
   /** Queues a job and returns its id; it starts as soon as a slot is free. */
-  submit(input: unknown, options: { idPrefix?: string; retainMs: number }): { id: string; status: 'IN_QUEUE' } {
+  submit(input: unknown, options: { idPrefix?: string; retainMs: number; policy?: JobPolicy }): { id: string; status: 'IN_QUEUE' } {
     const job: Job = {
       id: `${options.idPrefix ?? ''}${randomUUID()}`,
       input,
       status: 'IN_QUEUE',
       submittedAt: Date.now(),
       retainMs: options.retainMs,
+      policy: options.policy ?? {},
+      timers: [],
       cancellation: new LazyAbort(),
       onSettled: undefined,
     };
+    const ttl = job.policy.ttlMs;
+    if (ttl !== undefined) {
+      job.expiresAt = job.submittedAt + ttl;
+      job.timers.push(timer(ttl, () => this.expire(job)));
+    }
     this.active.set(job.id, job);
     this.waiting.push(job);
     // The reply describes the job as accepted; it may start right after.
@@ -138,7 +110,8 @@ export class LocalJobQueue {
         });
       });
     }
-    return this.describe(job);
+    // A job whose ttl passed meanwhile is gone.
+    return this.find(id) ? this.describe(job) : undefined;
   }
 
   /**
@@ -186,6 +159,8 @@ export class LocalJobQueue {
       this.busySlots++;
       job.status = 'IN_PROGRESS';
       job.startedAt = Date.now();
+      const limit = job.policy.executionTimeoutMs;
+      if (limit !== undefined) job.timers.push(timer(limit, () => this.timeOut(job, limit)));
       void this.execute(job).then(() => {
         this.busySlots--;
         if (this.busySlots === 0 && this.idle.length > 0) for (const resolve of this.idle.splice(0)) resolve();
@@ -203,6 +178,9 @@ export class LocalJobQueue {
         signal: job.cancellation,
         queuedMs: (job.startedAt ?? job.submittedAt) - job.submittedAt,
         endpoint: this.options.endpoint,
+        progress: (update) => {
+          if (job.status === 'IN_PROGRESS') job.progress = update;
+        },
       });
       // A job cancelled while it ran stays CANCELLED whatever the method did afterwards.
       if (job.status !== 'IN_PROGRESS') return;
@@ -223,15 +201,44 @@ export class LocalJobQueue {
     }
   }
 
-  private finish(job: Job, status: 'COMPLETED' | 'FAILED' | 'CANCELLED'): void {
+  /** The job ran past its policy's executionTimeout: TIMED_OUT, and its method is aborted. */
+  private timeOut(job: Job, limitMs: number): void {
+    if (job.status !== 'IN_PROGRESS') return;
+    this.finish(job, 'TIMED_OUT');
+    job.cancellation.abort(
+      new DeadlineExceededError(`job ${job.id} ran longer than its policy.executionTimeout of ${limitMs} ms, so it was stopped (TIMED_OUT). Give the job a longer executionTimeout.`, {
+        jobId: job.id,
+      }),
+    );
+  }
+
+  /** The job's policy.ttl passed: it is deleted whatever its state (RunPod's `/status` then answers 404), and aborted if it runs. */
+  private expire(job: Job): void {
+    if (isTerminal(job.status)) return;
+    if (job.status === 'IN_QUEUE') this.waiting.splice(this.waiting.indexOf(job), 1);
+    const running = job.status === 'IN_PROGRESS';
+    this.finish(job, 'CANCELLED', false);
+    if (running) {
+      job.cancellation.abort(
+        new DeadlineExceededError(`job ${job.id} outlived its policy.ttl of ${job.policy.ttlMs} ms (counted from its submission), so it was deleted. Give the job a longer ttl.`, {
+          jobId: job.id,
+        }),
+      );
+    }
+  }
+
+  private finish(job: Job, status: 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT', keep = true): void {
     job.status = status;
     job.finishedAt = Date.now();
     job.input = undefined;
+    job.progress = undefined;
+    for (const t of job.timers.splice(0)) clearTimeout(t);
     if (status === 'COMPLETED') this.completedCount++;
     if (status === 'FAILED') this.failedCount++;
     this.active.delete(job.id);
-    // A retention of 0 keeps nothing (lru-cache reads a TTL of 0 as "no TTL").
-    if (job.retainMs > 0) this.finished.set(job.id, job, { ttl: job.retainMs });
+    // Kept for its retention, never past its ttl. A retention of 0 keeps nothing (lru-cache reads a TTL of 0 as "no TTL").
+    const retainMs = Math.min(job.retainMs, (job.expiresAt ?? Infinity) - job.finishedAt);
+    if (keep && retainMs > 0) this.finished.set(job.id, job, { ttl: retainMs });
     const waiting = job.onSettled;
     job.onSettled = undefined;
     if (waiting) for (const wake of waiting) wake();
@@ -252,6 +259,7 @@ export class LocalJobQueue {
       executionTime: job.startedAt === undefined ? 0 : (job.finishedAt ?? now) - job.startedAt,
     };
     if (job.status === 'COMPLETED') view.output = job.output;
+    else if (job.status === 'IN_PROGRESS' && job.progress !== undefined) view.output = job.progress;
     if (job.status === 'FAILED') view.error = job.error;
     return view;
   }

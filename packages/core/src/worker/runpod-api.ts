@@ -4,6 +4,7 @@ import { HttpRefusal, parseJsonBody, parseWait, readBody, sendJson, sendRefusal,
 import type { Logger } from '../observability/logger';
 import type { SwitchyardMetrics } from '../observability/metrics';
 import type { JobDispatcher } from './dispatcher-types';
+import { parseJobPolicy } from './job-policy';
 import { LocalJobQueue, isTerminal, type JobView } from './local-job-queue';
 import { answerMetrics } from './metrics-route';
 
@@ -171,15 +172,25 @@ export class RunpodApi {
     if (input === undefined || input === null) {
       throw new HttpRefusal(400, `The request body has no "input" field. Send ${BODY_EXAMPLE}.`);
     }
+    const policy = parseJobPolicy((body as { policy?: unknown }).policy);
     if (!this.accepting) {
       throw new HttpRefusal(503, 'This worker is shutting down and accepts no new jobs. Send the job to another worker.', { connection: 'close' });
     }
     const retainMs = this.options.resultTtlMs ?? (op === 'run' ? this.options.defaults.runResultTtlMs : this.options.defaults.runsyncResultTtlMs);
-    const accepted = queue.submit(input, { idPrefix: op === 'runsync' ? 'sync-' : '', retainMs });
+    const accepted = queue.submit(input, { idPrefix: op === 'runsync' ? 'sync-' : '', retainMs, policy });
     if (op === 'run') {
       sendJson(res, 200, accepted);
       return;
     }
+    // A caller that hangs up before the answer no longer wants the job: cancel it (its method's
+    // signal fires). After a reply that carries only the id, the caller polls, so it stays.
+    const onClose = (): void => {
+      const current = res.writableFinished ? undefined : queue.view(accepted.id);
+      if (current === undefined || isTerminal(current.status)) return;
+      queue.cancel(accepted.id);
+      this.options.logger.info(`the /runsync caller disconnected before job ${accepted.id} finished, so the job was cancelled`, { jobId: accepted.id });
+    };
+    res.once('close', onClose);
     const view = await queue.waitFor(accepted.id, wait);
     if (!view) {
       // Expired while we waited (only with a retention shorter than the wait).

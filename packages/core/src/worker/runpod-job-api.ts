@@ -1,7 +1,7 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
 import { SerializationError } from '../errors';
 import { failureJson } from '../serialization/failure';
-import type { JobOutcome } from './dispatcher-types';
+import type { JobOutcome, WireProgress } from './dispatcher-types';
 import type { RunpodUrls } from './runpod-urls';
 
 /** One job as RunPod's job-take hands it out: `{id, input, ...extra}`. */
@@ -57,8 +57,6 @@ export interface RunpodJobApiOptions {
   postAttempts: number;
   /** Delay before retry n is `postRetryDelayMs * 2^(n-1)`, ms. */
   postRetryDelayMs: number;
-  /** Client timeout of one heartbeat, ms. */
-  pingTimeoutMs: number;
   /** Largest Retry-After honoured on job-done retries, ms. */
   maxRetryAfterMs: number;
 }
@@ -144,19 +142,24 @@ export function jobDoneBody(outcome: JobOutcome): string {
   }
 }
 
+/** The headers of every job-service request (the heartbeat thread's too): User-Agent, and the raw key as Authorization. */
+export function jobServiceHeaders(versionTag: string, apiKey: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { 'User-Agent': `${versionTag} (runpod-worker; node ${process.version})` };
+  // RunPod's worker API takes the raw key, without `Bearer` (protocol reference §2.1).
+  if (apiKey !== undefined) headers.Authorization = apiKey;
+  return headers;
+}
+
 /**
- * HTTP client of RunPod's worker-side job service: job take, job stop, job done and heartbeat.
- * It never throws: every call returns what happened, and the worker loop decides what to do.
+ * HTTP client of RunPod's worker-side job service: job take, job stop, job done and progress
+ * (the heartbeat has a thread of its own, heartbeat-thread.ts). It never throws: every call returns what happened, and the worker loop decides what to do.
  */
 export class RunpodJobApi {
   private readonly http: KyInstance;
 
   constructor(private readonly options: RunpodJobApiOptions) {
-    const headers: Record<string, string> = { 'User-Agent': `${options.versionTag} (runpod-worker; node ${process.version})` };
-    // RunPod's worker API takes the raw key, without `Bearer` (protocol reference §2.1).
-    if (options.apiKey !== undefined) headers.Authorization = options.apiKey;
     this.http = ky.create({
-      headers,
+      headers: jobServiceHeaders(options.versionTag, options.apiKey),
       retry: 0,
       throwHttpErrors: false,
       ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -211,11 +214,24 @@ export class RunpodJobApi {
    * Posts one job's result to the job-done URL with `X-Request-ID: <job id>`, trying up to
    * `postAttempts` times on 408/429/5xx and network errors (exponential delay).
    */
-  async postResult(jobId: string, outcome: JobOutcome): Promise<PostReport> {
+  postResult(jobId: string, outcome: JobOutcome): Promise<PostReport> {
+    return this.postDone(jobId, jobDoneBody(outcome));
+  }
+
+  /**
+   * Posts a running job's progress as runpod-python's `progress_update` does (protocol reference
+   * §2.6): the job-done URL, `isStream=false`, body `{"status": "IN_PROGRESS", "output": …}`,
+   * with the same retries as a result.
+   */
+  postProgress(jobId: string, progress: WireProgress): Promise<PostReport> {
+    return this.postDone(jobId, JSON.stringify({ status: 'IN_PROGRESS', output: progress }));
+  }
+
+  private async postDone(jobId: string, body: string): Promise<PostReport> {
     let attempts = 0;
     try {
       const response = await this.http.post(this.options.urls.done(jobId), {
-        body: jobDoneBody(outcome),
+        body,
         headers: { 'Content-Type': 'application/json', 'X-Request-ID': jobId },
         timeout: this.options.postTimeoutMs,
         throwHttpErrors: true,
@@ -244,19 +260,6 @@ export class RunpodJobApi {
         return { ok: false, attempts, status: error.response.status, reason: `HTTP ${error.response.status} ${snippet(text)}`.trim() };
       }
       return { ok: false, attempts, reason: describe(error) };
-    }
-  }
-
-  /** One heartbeat carrying the in-progress job ids; undefined when there is no ping URL. */
-  async ping(jobIds: readonly string[], signal: AbortSignal): Promise<{ ok: boolean; reason?: string } | undefined> {
-    const url = this.options.urls.ping(jobIds, this.options.versionTag);
-    if (url === undefined) return undefined;
-    try {
-      const response = await this.http.get(url, { signal, timeout: this.options.pingTimeoutMs });
-      const text = await readText(response);
-      return response.ok ? { ok: true } : { ok: false, reason: `HTTP ${response.status} ${snippet(text)}`.trim() };
-    } catch (error) {
-      return { ok: false, reason: signal.aborted ? 'cancelled' : describe(error) };
     }
   }
 }

@@ -7,6 +7,8 @@ import type { RunpodJobApi } from './runpod-job-api';
 export interface RunningJob {
   controller: AbortController;
   done: Promise<void>;
+  /** When the stop channel named the job (epoch ms): its method is aborted and no result is posted. */
+  stoppedAt?: number;
 }
 
 /** Waits `ms`, or less if `signal` aborts; never rejects. */
@@ -33,7 +35,9 @@ export interface JobStopChannelOptions {
 
 /**
  * RunPod's per-job stop channel (protocol reference §2.6): while any job runs, long-polls
- * `…/job-stop/…` and aborts the signal of every job it names. Polls only while jobs run.
+ * `…/job-stop/…` and aborts the signal of every job it names, marking it stopped so that the
+ * worker posts no result for it (runpod-python cancels the job's task, which posts nothing).
+ * The job keeps its slot until its method returns. Polls only while jobs run.
  */
 export class JobStopChannel {
   private poller: Promise<void> | undefined;
@@ -77,7 +81,9 @@ export class JobStopChannel {
               logger.debug(`RunPod asked to stop job ${id}, which is not running here`, { jobId: id });
               continue;
             }
-            logger.info(`RunPod asked to stop job ${id}; aborting it`, { jobId: id });
+            if (job.stoppedAt !== undefined) continue;
+            logger.info(`RunPod asked to stop job ${id}; aborting its method, and no result will be posted`, { jobId: id });
+            job.stoppedAt = Date.now();
             job.controller.abort(new SwitchyardError(`job ${id} was stopped by RunPod (job-stop channel); its method was aborted.`));
           }
           break;

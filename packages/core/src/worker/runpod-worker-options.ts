@@ -14,7 +14,10 @@ export interface RunpodWorkerOptions {
   concurrency?: number;
   /** Default a ConsoleLogger (prefix `runpod-worker`). The API key is redacted whichever logger is used. */
   logger?: Logger;
-  /** The fetch used for every request. Default the global fetch. */
+  /**
+   * The fetch used for job take, job stop, progress and job done. Default the global fetch.
+   * Heartbeats come from their own thread, with that thread's global fetch.
+   */
   fetch?: typeof fetch;
   /** Heartbeat period, ms. Default env RUNPOD_PING_INTERVAL, else 10000. */
   pingIntervalMs?: number;
@@ -45,7 +48,7 @@ export interface RunpodWorkerHandle {
   inProgress(): string[];
   /**
    * Stops taking jobs (a pending long poll is cancelled), lets current jobs finish, posts their
-   * results, then stops the heartbeat and the stop channel. Idempotent.
+   * results, then stops the stop channel and the heartbeat thread. Idempotent.
    */
   close(): Promise<void>;
   /** Resolves when the worker has stopped, by close() or by a signal. */

@@ -3,7 +3,9 @@ import { ConsoleLogger, type Logger } from '../observability/logger';
 import { redactingLogger } from '../observability/redaction';
 import { errorToFailure } from '../serialization/failure';
 import type { JobOutcome } from './dispatcher-types';
-import { RunpodJobApi, type RunpodJob } from './runpod-job-api';
+import { HeartbeatThread } from './heartbeat-thread';
+import { RunpodJobApi, jobServiceHeaders, type RunpodJob } from './runpod-job-api';
+import { JobProgressPoster } from './runpod-progress';
 import { RunpodUrls } from './runpod-urls';
 import { switchyardVersionTag } from './runpod-version';
 import { readRunpodWorkerSettings, type RunpodWorkerSettings } from './runpod-worker-settings';
@@ -16,12 +18,13 @@ export type { RunpodWorkerHandle, RunpodWorkerOptions } from './runpod-worker-op
 interface Tuning {
   backoffMs: number;
   idlePauseMs: number;
+  postTimeoutMs: number;
 }
 
 /**
  * The job loop of a RunPod serverless worker (protocol reference §2): takes jobs while a slot is
- * free, runs each through the dispatcher, posts the result, sends heartbeats and follows the
- * per-job stop channel.
+ * free, runs each through the dispatcher, posts its progress and its result, sends heartbeats
+ * (from a thread of their own) and follows the per-job stop channel.
  */
 class RunpodWorker implements RunpodWorkerHandle {
   readonly workerId: string;
@@ -33,10 +36,9 @@ class RunpodWorker implements RunpodWorkerHandle {
   private readonly running = new Map<string, RunningJob>();
   /** Aborted by close(): cancels the pending take and any pause of the take loop. */
   private readonly takeStop = new AbortController();
-  /** Aborted when the heartbeat must end. */
-  private readonly heartbeatStop = new AbortController();
   private takeLoop: Promise<void> = Promise.resolve();
-  private heartbeat: Promise<void> = Promise.resolve();
+  /** Started by start() when RUNPOD_WEBHOOK_PING is set. */
+  private heartbeat: HeartbeatThread | undefined;
   private readonly stops: JobStopChannel;
   private slotWaiter: (() => void) | undefined;
   private closing: Promise<void> | undefined;
@@ -48,7 +50,7 @@ class RunpodWorker implements RunpodWorkerHandle {
     private readonly options: RunpodWorkerOptions,
     private readonly settings: RunpodWorkerSettings,
     private readonly tuning: Tuning,
-    transport: Omit<ConstructorParameters<typeof RunpodJobApi>[0], 'urls' | 'apiKey' | 'versionTag' | 'fetch' | 'pingTimeoutMs'>,
+    transport: Omit<ConstructorParameters<typeof RunpodJobApi>[0], 'urls' | 'apiKey' | 'versionTag' | 'fetch'>,
   ) {
     this.workerId = settings.workerId;
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
@@ -63,8 +65,6 @@ class RunpodWorker implements RunpodWorkerHandle {
       apiKey: settings.apiKey,
       versionTag: this.versionTag,
       fetch: options.fetch,
-      // A heartbeat may take as long as the period, and never less than the job-done timeout.
-      pingTimeoutMs: Math.max(settings.pingIntervalMs, transport.postTimeoutMs),
     });
     this.stops = new JobStopChannel({ api: this.api, url: this.urls.stop(), running: this.running, logger: this.logger, ...tuning });
   }
@@ -86,8 +86,8 @@ class RunpodWorker implements RunpodWorkerHandle {
       process.on('SIGINT', this.signalListener);
       this.signalsInstalled = true;
     }
+    if (s.pingTemplate !== undefined) this.heartbeat = this.startHeartbeat();
     this.takeLoop = this.runTakeLoop();
-    if (s.pingTemplate !== undefined) this.heartbeat = this.runHeartbeat();
   }
 
   inProgress(): string[] {
@@ -118,8 +118,7 @@ class RunpodWorker implements RunpodWorkerHandle {
     // A take that raced the abort may still have started jobs: wait for every one of them.
     while (this.running.size > 0) await Promise.all([...this.running.values()].map((job) => job.done));
     await this.stops.close();
-    this.heartbeatStop.abort();
-    await this.heartbeat;
+    await this.heartbeat?.close();
     if (this.signalsInstalled) {
       process.off('SIGTERM', this.signalListener);
       process.off('SIGINT', this.signalListener);
@@ -203,18 +202,29 @@ class RunpodWorker implements RunpodWorkerHandle {
     const controller = new AbortController();
     const entry: RunningJob = { controller, done: Promise.resolve() };
     this.running.set(job.id, entry);
+    this.beat();
     this.logger.debug(`job ${job.id} taken`, { jobId: job.id, inProgress: this.running.size });
-    entry.done = this.runJob(job, controller.signal).finally(() => this.finishJob(job.id));
+    entry.done = this.runJob(job, entry).finally(() => this.finishJob(job.id));
     this.stops.ensure();
   }
 
-  private async runJob(job: RunpodJob, signal: AbortSignal): Promise<void> {
+  private async runJob(job: RunpodJob, entry: RunningJob): Promise<void> {
+    const progress = new JobProgressPoster(job.id, this.api, this.logger);
     let outcome: JobOutcome;
     try {
-      outcome = await this.options.dispatcher.dispatch(job.input, { jobId: job.id, signal });
+      outcome = await this.options.dispatcher.dispatch(job.input, { jobId: job.id, signal: entry.controller.signal, progress: (update) => progress.report(update) });
     } catch (error) {
       // The dispatcher promises never to throw; if it does anyway, the job still gets a result.
       outcome = { status: 'FAILED', failure: errorToFailure(error), httpStatus: 500 };
+    }
+    // The result goes after the last progress post, never beside it.
+    await progress.end();
+    if (entry.stoppedAt !== undefined) {
+      // As runpod-python, whose stopped task posts nothing: RunPod ended the job itself (it was
+      // cancelled or timed out there), and a job-done would report it as completed or failed.
+      const lingered = Date.now() - entry.stoppedAt;
+      this.logger.info(`job ${job.id} stopped by RunPod; its method ended ${lingered} ms after the stop, and no result was posted`, { jobId: job.id, status: outcome.status });
+      return;
     }
     const report = await this.api.postResult(job.id, outcome);
     if (report.ok) {
@@ -229,6 +239,7 @@ class RunpodWorker implements RunpodWorkerHandle {
 
   private finishJob(jobId: string): void {
     this.running.delete(jobId);
+    this.beat();
     this.wakeSlotWaiter();
     // No job left: nothing to stop, so end the pending stop long poll.
     if (this.running.size === 0) this.stops.idle();
@@ -236,13 +247,22 @@ class RunpodWorker implements RunpodWorkerHandle {
 
   // ---- heartbeat -------------------------------------------------------------------------
 
-  private async runHeartbeat(): Promise<void> {
-    const stop = this.heartbeatStop.signal;
-    while (!stop.aborted) {
-      const result = await this.api.ping(this.inProgress(), stop);
-      if (result && !result.ok && !stop.aborted) this.logger.debug(`RunPod heartbeat failed (${result.reason}); next one in ${this.settings.pingIntervalMs} ms`);
-      await pause(this.settings.pingIntervalMs, stop);
-    }
+  private startHeartbeat(): HeartbeatThread {
+    const interval = this.settings.pingIntervalMs;
+    return new HeartbeatThread({
+      url: this.urls.ping([], this.versionTag)!,
+      intervalMs: interval,
+      // A heartbeat may take as long as the period, and never less than the job-done timeout.
+      timeoutMs: Math.max(interval, this.tuning.postTimeoutMs),
+      headers: jobServiceHeaders(this.versionTag, this.settings.apiKey),
+      onFailure: (reason) => this.logger.debug(`RunPod heartbeat failed (${reason}); next one in ${interval} ms`),
+      onCrash: (error) => this.logger.error('the heartbeat thread failed; RunPod receives no heartbeats from this worker and may fail its jobs', { error }),
+    });
+  }
+
+  /** Tells the heartbeat thread which jobs are in progress now. */
+  private beat(): void {
+    this.heartbeat?.update(this.urls.ping(this.inProgress(), this.versionTag)!);
   }
 }
 
@@ -262,7 +282,7 @@ export async function startRunpodWorker(options: RunpodWorkerOptions): Promise<R
   const worker = new RunpodWorker(
     options,
     settings,
-    { backoffMs: option('backoffMs', 'takeBackoffMs'), idlePauseMs: option('idlePauseMs', 'takeIdlePauseMs') },
+    { backoffMs: option('backoffMs', 'takeBackoffMs'), idlePauseMs: option('idlePauseMs', 'takeIdlePauseMs'), postTimeoutMs: option('postTimeoutMs', 'postTimeoutMs') },
     {
       longPollTimeoutMs: option('longPollTimeoutMs', 'longPollTimeoutMs'),
       postTimeoutMs: option('postTimeoutMs', 'postTimeoutMs'),

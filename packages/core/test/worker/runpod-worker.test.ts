@@ -398,7 +398,7 @@ describe('startRunpodWorker: concurrency', () => {
 });
 
 describe('startRunpodWorker: job-stop channel', () => {
-  it('polls job-stop/<worker> while a job runs and aborts the job RunPod lists in jobsToStop', async () => {
+  it('polls job-stop/<worker> while a job runs; a job RunPod lists in jobsToStop is aborted, gets no job-done, and its slot takes the next job', async () => {
     service.pushJob(job('job-s', 'hold', ['s']));
     await start();
     await jobs.whenStarted(1);
@@ -408,11 +408,17 @@ describe('startRunpodWorker: job-stop channel', () => {
     expect(poll.rawQuery).toBe('gpu=TEST');
     expect(poll.headers.authorization).toBe('ai-key');
     service.stopJobs('job-s');
-    await logger.waitFor('info', /RunPod asked to stop job job-s/);
-    const { body } = await service.waitForResult('job-s');
+    await logger.waitFor('info', /RunPod asked to stop job job-s; aborting its method, and no result will be posted/);
+    await logger.waitFor('info', /job job-s stopped by RunPod; its method ended \d+ ms after the stop, and no result was posted/);
     expect(jobs.aborted).toEqual(['s']);
-    expect(typeof body.error).toBe('string');
-    expect(parseFailure(body.error).message).toMatch(/stopped by RunPod/);
+    // The slot is free again: the next job runs in it (concurrency 1), and is posted as usual.
+    service.pushJob(job('job-after-stop', 'add', [2, 3]));
+    const { body } = await service.waitForResult('job-after-stop');
+    expect(resultOf(body)).toBe(5);
+    expect(service.ofKind('done').filter((r) => r.jobId === 'job-s')).toEqual([]);
+    // Stopped means dropped from the heartbeat too, once its method returned.
+    const beat = await service.waitFor((r) => r.kind === 'ping' && r.seq > service.ofKind('done').at(-1)!.seq);
+    expect(beat.query.job_id).not.toContain('job-s');
   });
 
   it('skips the stop channel when the take template has no /job-take/ segment, and says so once at debug level', async () => {
@@ -487,7 +493,7 @@ describe('startRunpodWorker: configuration and secrets', () => {
     );
   });
 
-  it('sends every request through the fetch it is given', async () => {
+  it('sends every request but the heartbeat through the fetch it is given', async () => {
     const seen: string[] = [];
     const counting: typeof fetch = (input, init) => {
       seen.push(String(input instanceof Request ? input.url : input));
@@ -498,7 +504,9 @@ describe('startRunpodWorker: configuration and secrets', () => {
     await service.waitForResult('job-f');
     expect(seen.some((u) => u.includes('/job-take/worker-1'))).toBe(true);
     expect(seen.some((u) => u.includes('/job-done/worker-1/job-f'))).toBe(true);
-    expect(seen.some((u) => u.includes('/ping/worker-1'))).toBe(true);
+    // Heartbeats come from their own thread, which cannot use a function of this one.
+    await heartbeats(1);
+    expect(seen.some((u) => u.includes('/ping/worker-1'))).toBe(false);
   });
 
   it('logs a take that cannot connect and backs off instead of failing', async () => {
