@@ -62,6 +62,8 @@ export interface RemoteMethodMetadata {
   idempotent: boolean;
   retries: number;
   fallback: FallbackPolicy;
+  /** An `async *` method: the caller gets an AsyncIterable of the values it yields. */
+  streaming?: boolean;
 }
 
 /** Everything `@Endpoint` and `@Remote` recorded about one class. */
