@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import type { CliIo } from '../io';
+import { cliVersion } from '../version';
+
+/** Registers `switchyard version`: prints the version, as `-v` and `--version` do. */
+export function register(program: Command, io: CliIo): void {
+  program
+    .command('version')
+    .description('print the version of @switchyard/core (also -v, --version)')
+    .action(() => io.stdout(`${cliVersion()}\n`));
+}
