@@ -50,7 +50,7 @@ export function register(program: Command, io: CliIo): void {
       '# against switchyard dev: load its client env first',
       'set -a; . .switchyard/dev.env; set +a',
       `npx switchyard call pricing.quote --args '["a-1", 3]'`,
-      `npx switchyard call report.render --args-superjson '{"json":["o-1","2026-01-01T00:00:00.000Z"],"meta":{"values":{"1":["Date"]}}}'`,
+      `npx switchyard call orders.since --args-superjson '{"json":["2026-01-01T00:00:00.000Z"],"meta":{"values":{"0":["Date"]}}}'`,
       `npx switchyard call pricing.quote --args '["a-1", 3]' --entry dist/app.js --timeout 5000`,
     ],
   });

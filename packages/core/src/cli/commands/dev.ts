@@ -52,13 +52,15 @@ async function runDev(options: DevCommandOptions, io: CliIo): Promise<void> {
     onLog: (line) => io.stdout(`${line}\n`),
     onEvent: (line) => io.stderr(`switchyard dev: ${line}\n`),
   });
+  // Listen before printing: whoever reads the table may signal at once.
+  const stopSignal = waitForStopSignal(['SIGINT', 'SIGTERM', 'SIGHUP']);
   const rows = cluster.workers().map((w) => [w.endpoint, w.url, String(w.pid), w.methods.join(', ')]);
   io.stdout(formatTable(['ENDPOINT', 'URL', 'PID', 'METHODS'], rows));
   io.stdout(`\nDirectory: ${cluster.directoryUrl}\nManifest:  ${cluster.manifestPath}\nClient env: ${cluster.envFile}\n`);
   const envFile = relative(io.cwd, cluster.envFile);
   const shown = envFile.startsWith('..') ? cluster.envFile : envFile;
   io.stdout(`Call it from another shell: set -a; . ${shown}; set +a; ${cliInvocation(io.bin, io.cwd)} call <endpoint>.<method> --args '[...]'. Ctrl-C stops everything.\n`);
-  const signal = await Promise.race([waitForStopSignal(['SIGINT', 'SIGTERM', 'SIGHUP']), cluster.stopped.then(() => 'stopped' as const)]);
+  const signal = await Promise.race([stopSignal, cluster.stopped.then(() => 'stopped' as const)]);
   io.stderr(`switchyard dev: ${signal}, stopping workers\n`);
   await cluster.stop();
 }

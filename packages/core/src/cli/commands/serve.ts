@@ -100,9 +100,11 @@ async function runServe(options: ServeCommandOptions, io: CliIo): Promise<void> 
     port: options.port,
     concurrency: options.concurrency,
   });
+  // Listen before printing the ready line: whoever reads it may signal at once.
+  const stopSignal = waitForStopSignal();
   io.stdout(`switchyard: serving endpoint ${metadata.name} (${options.mode}) ${where(options.mode, server, metadata.name, runtime.defaults.healthCheckPath)}, pid ${process.pid}\n`);
   io.stdout(`${READY_MARKER}${JSON.stringify({ endpoint: metadata.name, url: server.url, pid: process.pid })}\n`);
-  const reason = await Promise.race([waitForStopSignal(), ...(parentGone ? [parentGone] : [])]);
+  const reason = await Promise.race([stopSignal, ...(parentGone ? [parentGone] : [])]);
   let cleaned: Promise<void> | undefined;
   if (reason === 'stdin-closed') {
     ignoreBrokenOutput();
