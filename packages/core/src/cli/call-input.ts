@@ -61,7 +61,7 @@ export interface CallEntry {
 export function callEntry(entry: string | undefined, env: NodeJS.ProcessEnv, cwd: string): CallEntry | undefined {
   if (entry) return { path: entry, from: '--entry' };
   const recorded = env.SWITCHYARD_ENTRY?.trim();
-  if (recorded) return checked({ path: recorded, from: 'SWITCHYARD_ENTRY (written by switchyard dev to .switchyard/dev.env)' });
+  if (recorded) return checked({ path: recorded, from: 'SWITCHYARD_ENTRY, which switchyard dev wrote to .switchyard/dev.env' });
   const file = join(cwd, DEV_ENV_FILE);
   if (!existsSync(file)) return undefined;
   const vars = readEnvFile(file);

@@ -5,17 +5,13 @@ import { fileURLToPath } from 'node:url';
 const TYPESCRIPT_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);
 
 /**
- * SyntaxError messages that TypeScript source (type annotations, interfaces, decorators) gives
- * when node parses it as JavaScript. A SyntaxError of any other kind is a plain JavaScript
- * mistake, and the TypeScript hint would send the developer the wrong way.
+ * SyntaxError messages that TypeScript source (type annotations, decorators) gives when node
+ * parses it as JavaScript, and TypeScript-only syntax on the line node points at. A
+ * SyntaxError of any other kind is a plain JavaScript mistake, and the TypeScript hint would
+ * send the developer the wrong way.
  */
-const TYPESCRIPT_SYNTAX = [
-  /^Unexpected token ':'/,
-  /^Missing initializer in const declaration/,
-  /^Unexpected identifier '(interface|type|enum|namespace|declare|abstract|implements|readonly|private|public|protected)'/,
-  /^Unexpected strict mode reserved word/,
-  /^Invalid or unexpected token/, // `@Decorator()` in a .js file
-];
+const TYPESCRIPT_SYNTAX = [/^Unexpected token ':'/, /^Missing initializer in const declaration/, /^Unexpected strict mode reserved word/];
+const TYPESCRIPT_LINE = /^\s*(export\s+)?(declare\s+)?(interface|type\s+\w+\s*=|enum|namespace|abstract\s+class)\b|^\s*@\w+|\b(private|public|protected|readonly)\s+\w+\s*[:;,)]|\)\s*:\s*\w+/;
 
 /** What went wrong while loading an entry module, read from the error node threw. */
 export interface EntryFailure {
@@ -41,11 +37,12 @@ export function describeEntryFailure(entry: string, error: unknown, loaderFile: 
   const summary = `${error.name}: ${message}`;
   const stack = ownStack(error.stack ?? '', loaderFile);
   const site = syntaxSite(error.stack ?? '') ?? firstFrameSite(stack);
+  const offending = syntaxSite(error.stack ?? '') ? (error.stack ?? '').split('\n')[1] ?? '' : '';
   const code = (error as NodeJS.ErrnoException).code;
   const tsFile = TYPESCRIPT_EXTENSIONS.has(extname(entry)) || (site !== undefined && TYPESCRIPT_EXTENSIONS.has(extname(site.replace(/(:\d+)+$/, ''))));
   const typescript =
     (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?"?/.test(message)) ||
-    (error instanceof SyntaxError && (tsFile || TYPESCRIPT_SYNTAX.some((pattern) => pattern.test(message))));
+    (error instanceof SyntaxError && (tsFile || TYPESCRIPT_SYNTAX.some((pattern) => pattern.test(message)) || TYPESCRIPT_LINE.test(offending)));
   return { summary, site, stack: stack || undefined, typescript };
 }
 

@@ -55,7 +55,8 @@ function loadFailure(file: string, error: unknown): ManifestError {
   if (failure.typescript) {
     fix =
       'It looks like TypeScript, which node does not run without a loader: compile it and pass the compiled JavaScript (e.g. --entry dist/app.js), ' +
-      'or run the CLI under a loader: node -r @swc-node/register node_modules/@switchyard/core/bin/switchyard.js <command> ….';
+      'or run the CLI under a loader: node -r @swc-node/register node_modules/@switchyard/core/bin/switchyard.js <command> … ' +
+      '(ES modules: node --import @swc-node/register/esm-register …).';
   } else if (/MODULE_NOT_FOUND/.test((error as NodeJS.ErrnoException | undefined)?.code ?? '')) {
     fix = 'A module it imports cannot be found: install the package (npm install) or fix the import path, rebuild, and run the command again.';
   } else {

@@ -61,7 +61,7 @@ describe('switchyard dev --watch', () => {
     expect(call.code).toBe(0);
     expect(call.stdout).toBe('"v2"\n');
     expect(call.stderr).toContain('Error: broken build');
-    expect(call.stderr).toContain("warning: that entry comes from SWITCHYARD_ENTRY (written by switchyard dev to .switchyard/dev.env); calling without it, with the manifest's description of the endpoint.");
+    expect(call.stderr).toContain("warning: that entry comes from SWITCHYARD_ENTRY, which switchyard dev wrote to .switchyard/dev.env; calling without it, with the manifest's description of the endpoint.");
   }, 60_000);
 
   it('keeps the previous workers when a new worker cannot start, quoting its error and where it was thrown', async () => {
