@@ -28,14 +28,15 @@ export interface EntryFailure {
 /**
  * Reads a load failure of `entry`: what was thrown, where, and whether the TypeScript hint
  * applies (a `.ts` entry node refused — `ERR_UNKNOWN_FILE_EXTENSION`, or a SyntaxError — or a
- * SyntaxError that TypeScript syntax causes). `loaderFile` is the module that called
- * require()/import(): its frame and everything after it are the CLI's own path, not the app's.
+ * SyntaxError that TypeScript syntax causes). `loaderFiles` name the module that called
+ * require()/import() (compiled, and its source, which stacks show under --enable-source-maps):
+ * its frame and everything after it are the CLI's own path, not the app's.
  */
-export function describeEntryFailure(entry: string, error: unknown, loaderFile: string): EntryFailure {
+export function describeEntryFailure(entry: string, error: unknown, loaderFiles: readonly string[]): EntryFailure {
   if (!(error instanceof Error)) return { summary: `a non-Error value was thrown: ${String(error)}`, typescript: false };
   const message = error.message.split('\n')[0];
   const summary = `${error.name}: ${message}`;
-  const stack = ownStack(error.stack ?? '', loaderFile);
+  const stack = ownStack(error.stack ?? '', loaderFiles);
   const site = syntaxSite(error.stack ?? '') ?? firstFrameSite(stack);
   const offending = syntaxSite(error.stack ?? '') ? (error.stack ?? '').split('\n')[1] ?? '' : '';
   const code = (error as NodeJS.ErrnoException).code;
@@ -47,16 +48,17 @@ export function describeEntryFailure(entry: string, error: unknown, loaderFile: 
 }
 
 /** The stack cut at the loader's frame, without node's internal frames. */
-function ownStack(stack: string, loaderFile: string): string {
+function ownStack(stack: string, loaderFiles: readonly string[]): string {
+  const isLoader = (line: string): boolean => loaderFiles.some((file) => line.includes(`${file}:`));
   const lines = stack.split('\n');
   const kept: string[] = [];
   let requireStackDone = false;
   for (const line of lines) {
     const frame = /^\s+at /.test(line);
-    if (frame && line.includes(loaderFile)) break;
+    if (frame && isLoader(line)) break;
     if (frame && /\(?node:internal\//.test(line)) continue;
     // MODULE_NOT_FOUND lists the requiring modules; from the loader on they are the CLI's.
-    if (line.startsWith('- ') && (requireStackDone ||= line.includes(loaderFile))) continue;
+    if (line.startsWith('- ') && (requireStackDone ||= loaderFiles.some((file) => line === `- ${file}`))) continue;
     kept.push(line);
   }
   while (kept.length > 0 && kept[kept.length - 1].trim() === '') kept.pop();

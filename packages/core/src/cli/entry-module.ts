@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ManifestError } from '../errors';
 import { describeEntryFailure } from './entry-failure';
@@ -11,6 +11,9 @@ import { describeEntryFailure } from './entry-failure';
  * nothing of the graph has run yet, so importing it afterwards evaluates it exactly once.
  */
 const IMPORT_INSTEAD = new Set(['ERR_REQUIRE_ASYNC_MODULE', 'ERR_REQUIRE_ESM']);
+
+/** This module, compiled and as its source (which stacks show with --enable-source-maps). */
+const LOADER_FILES = [__filename, join(__dirname, '..', '..', 'src', 'cli', 'entry-module.ts')];
 
 /** The entry's own stack of each load failure, which the CLI prints below the message. */
 const stacks = new WeakMap<Error, string>();
@@ -49,7 +52,7 @@ export function entryLoadStack(error: unknown): string | undefined {
 }
 
 function loadFailure(file: string, error: unknown): ManifestError {
-  const failure = describeEntryFailure(file, error, __filename);
+  const failure = describeEntryFailure(file, error, LOADER_FILES);
   const where = failure.site ? ` (thrown at ${failure.site})` : '';
   let fix: string;
   if (failure.typescript) {

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CliProcess, isAlive, portIsFree, tableRows, until } from './cli-project';
+import { CliProcess, isAlive, portIsFree, tableRows, until, writeProject } from './cli-project';
 
 // `switchyard dev` killed without a chance to clean up (SIGKILL runs no handler): its workers
 // must go anyway, through the pipe they watch; and one dev per folder, by its lock file.
@@ -11,8 +11,9 @@ const ENTRY = resolve(__dirname, '..', '..', '..', '..', 'examples', 'dist', 'ap
 describe('switchyard dev: workers never outlive it, one dev per folder', () => {
   let dir: string;
   const started: CliProcess[] = [];
-  const dev = (): CliProcess => {
-    const p = new CliProcess(['dev', '--entry', ENTRY], { cwd: dir });
+  /** dev of the example app (three workers), or of a one-endpoint app written into the folder. */
+  const dev = (entry = ENTRY): CliProcess => {
+    const p = new CliProcess(['dev', '--entry', entry], { cwd: dir });
     started.push(p);
     return p;
   };
@@ -42,18 +43,19 @@ describe('switchyard dev: workers never outlive it, one dev per folder', () => {
   }, 60_000);
 
   it('a second dev in the same folder exits 1 naming the running pid and how to stop it, and leaves the first one intact', async () => {
-    const first = dev();
+    const entry = writeProject(dir);
+    const first = dev(entry);
     await first.line(/^Call it from another shell: /);
     const envFile = join(dir, '.switchyard', 'dev.env');
     const envBefore = readFileSync(envFile, 'utf8');
     const manifestBefore = readFileSync(join(dir, '.switchyard', 'dev.manifest.json'), 'utf8');
 
-    const second = dev();
+    const second = dev(entry);
     await expect(second.exited).resolves.toEqual({ code: 1, signal: null });
     const pid = first.child.pid!;
     expect(second.stderr.join('\n')).toMatch(
       new RegExp(
-        `^error: switchyard dev is already running in ${escape(dir)} \\(pid ${pid}, started [0-9T:.Z-]+, entry ${escape(ENTRY)}\\)\\. ` +
+        `^error: switchyard dev is already running in ${escape(dir)} \\(pid ${pid}, started [0-9T:.Z-]+, entry ${escape(entry)}\\)\\. ` +
           `One dev per folder: stop it first \\(Ctrl-C in its terminal, or kill ${pid}\\), or run this one from another folder\\. ` +
           `If pid ${pid} is not a switchyard dev, delete ${escape(join(dir, '.switchyard', 'dev.lock'))}\\.$`,
       ),
@@ -73,7 +75,7 @@ describe('switchyard dev: workers never outlive it, one dev per folder', () => {
     writeFileSync(lock, JSON.stringify({ pid: gone, startedAt: '2026-01-01T00:00:00.000Z', cwd: dir, entry: ENTRY, envFile }));
     writeFileSync(envFile, 'RUNPOD_API_KEY=key-of-the-dead-dev\n');
 
-    const next = dev();
+    const next = dev(writeProject(dir));
     await next.line(/^Call it from another shell: /);
     expect(JSON.parse(readFileSync(lock, 'utf8')).pid).toBe(next.child.pid);
     expect(readFileSync(envFile, 'utf8')).not.toContain('key-of-the-dead-dev');

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BIN, CliProcess, isAlive, portIsFree, readEnvFile, tableRows } from './cli-project';
+import { BIN, CliProcess, isAlive, portIsFree, readEnvFile, tableRows, writeProject } from './cli-project';
 
 // `switchyard dev` as users run it: the compiled CLI (built by `pnpm test`'s tsc -b) on the
 // compiled example app, as a real process tree, each test in a folder of its own.
@@ -59,7 +59,7 @@ describe('switchyard dev (CLI process)', () => {
   }, 60_000);
 
   it('stops its workers and removes its env file and lock on SIGHUP (the terminal closed)', async () => {
-    dev = new CliProcess(['dev', '--entry', ENTRY], { cwd: dir });
+    dev = new CliProcess(['dev', '--entry', writeProject(dir)], { cwd: dir });
     await dev.line(/^Call it from another shell: /);
     const rows = tableRows(dev.stdout);
     dev.child.kill('SIGHUP');

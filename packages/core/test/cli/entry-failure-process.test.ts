@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { CliProcess, runCli, writeProject } from './cli-project';
 
 // An entry module that throws, given to the compiled CLI in a real process: the message names
@@ -31,6 +32,26 @@ describe('an entry module that fails to load (CLI process)', () => {
         `    at Object.<anonymous> (${entry}:2:18)\n`,
     );
     expect(result.stderr).not.toContain('TypeScript');
+  });
+
+  it('with --enable-source-maps, the TypeScript line of the throw and a stack of TypeScript frames', async () => {
+    const app = join(dir, 'mapped');
+    mkdirSync(join(app, 'src'), { recursive: true });
+    mkdirSync(join(app, 'dist'));
+    const source = "function boot(): void {\n  throw new Error('no config');\n}\nboot();\n";
+    writeFileSync(join(app, 'src', 'app.ts'), source);
+    const out = ts.transpileModule(source, { fileName: 'app.ts', compilerOptions: { sourceMap: true, module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } });
+    writeFileSync(join(app, 'dist', 'app.js'), out.outputText);
+    writeFileSync(join(app, 'dist', 'app.js.map'), JSON.stringify({ ...JSON.parse(out.sourceMapText!), sources: ['../src/app.ts'] }));
+
+    const result = await runCli(['build', '--entry', 'dist/app.js'], { cwd: app, env: { NODE_OPTIONS: '--enable-source-maps' } });
+
+    expect(result.code).toBe(1);
+    const appTs = join(app, 'src', 'app.ts');
+    expect(result.stderr).toBe(
+      `error: ${join(app, 'dist', 'app.js')}: entry module failed to load: Error: no config (thrown at ${appTs}:2:9). Fix the code there (rebuild if it is compiled) and run the command again.\n` +
+        `Error: no config\n    at boot (${appTs}:2:9)\n    at Object.<anonymous> (${appTs}:4:1)\n`,
+    );
   });
 
   it('dev: the same report, from the entry it loads itself', async () => {
