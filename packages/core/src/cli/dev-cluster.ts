@@ -106,12 +106,21 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
     const event = options.onEvent ?? ((line: string) => process.stderr.write(`${line}\n`));
     const defaults = loadDefaults(options.env ?? processEnv());
     const launch = (manifestFile: string): WorkerLaunch => ({
-      entry, manifestPath: manifestFile, directoryUrl: dir.url, apiKey, env: options.env, lockFile,
-      startTimeoutMs: options.startTimeoutMs ?? defaults.devStartTimeoutMs, log,
+      entry,
+      manifestPath: manifestFile,
+      directoryUrl: dir.url,
+      apiKey,
+      env: options.env,
+      lockFile,
+      startTimeoutMs: options.startTimeoutMs ?? defaults.devStartTimeoutMs,
+      log,
     });
     const newSet = (specs: WorkerSpec[], manifestFile: string): WorkerSet =>
       new WorkerSet(specs, {
-        launch: launch(manifestFile), maxRestarts: options.maxRestarts ?? 3, stopGraceMs: defaults.devStopGraceMs, event,
+        launch: launch(manifestFile),
+        maxRestarts: options.maxRestarts ?? 3,
+        stopGraceMs: defaults.devStopGraceMs,
+        event,
         publish: (endpoint, url) => (url === undefined ? dir.remove(endpoint) : dir.set(endpoint, [url])),
       });
 
@@ -129,7 +138,11 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
 
     const reloader = options.watch
       ? new DevReloader({
-          entry, manifestPath, env: options.env, debounceMs: options.watchDebounceMs, event,
+          entry,
+          manifestPath,
+          env: options.env,
+          debounceMs: options.watchDebounceMs,
+          event,
           serving: () => ({ set: current!, manifest }),
           start: (next, file) => newSet(workerSpecs(next), file),
           promote: (set, next) => {

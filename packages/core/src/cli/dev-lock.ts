@@ -74,12 +74,13 @@ function readLock(file: string): DevLockInfo | undefined {
 export function acquireDevLock(file: string, info: Omit<DevLockInfo, 'pid' | 'startedAt'>): DevLock {
   mkdirSync(dirname(file), { recursive: true });
   const mine: DevLockInfo = { pid: process.pid, startedAt: new Date().toISOString(), ...info };
+  const content = `${JSON.stringify(mine, null, 2)}\n`;
   const temp = `${file}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(mine, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(temp, content, { mode: 0o600 });
   try {
     for (let attempt = 0; attempt < 10; attempt++) {
       try {
-        linkSync(temp, file);
+        createExclusively(temp, file, content);
         return { file, release: () => removeIfHeldBy(file, process.pid) };
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -91,6 +92,16 @@ export function acquireDevLock(file: string, info: Omit<DevLockInfo, 'pid' | 'st
     throw new SwitchyardError(`could not take ${file}: other processes keep replacing it. Stop the other switchyard dev and run this one again.`);
   } finally {
     rmSync(temp, { force: true });
+  }
+}
+
+/** Creates `file` with `content` unless it exists (EEXIST): a hard link of `temp`, else, where the file system has no hard links, an exclusive write. */
+function createExclusively(temp: string, file: string, content: string): void {
+  try {
+    linkSync(temp, file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw error;
+    writeFileSync(file, content, { flag: 'wx', mode: 0o600 });
   }
 }
 

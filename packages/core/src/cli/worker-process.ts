@@ -54,10 +54,12 @@ const KEPT_LINES = 40;
 export function launchWorker(spec: WorkerSpec, launch: WorkerLaunch): Promise<WorkerProcess> {
   const { command, args } = cliCommand();
   const mode = spec.type === 'load-balancer' ? 'load-balancer' : 'http';
+  const serveArgs = ['serve', '--entry', launch.entry, '--endpoint', spec.endpoint, '--port', '0', '--host', '127.0.0.1', '--mode', mode];
+  // The lifeline: stop when our pipe closes; and, if we died, clean up after us.
+  serveArgs.push('--stop-on-stdin-end', ...(launch.lockFile ? ['--dev-lock', launch.lockFile] : []));
   const child = spawn(
     command,
-    [...args, 'serve', '--entry', launch.entry, '--endpoint', spec.endpoint, '--port', '0', '--host', '127.0.0.1', '--mode', mode, '--stop-on-stdin-end',
-      ...(launch.lockFile ? ['--dev-lock', launch.lockFile] : [])],
+    [...args, ...serveArgs],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {
