@@ -43,8 +43,10 @@ class Pricing {
     return { date: when instanceof Date && when.toISOString(), map: tags instanceof Map && [...tags], bytes: bytes instanceof Uint8Array && [...bytes] };
   }
 }
-for (const name of ['quote', 'version', 'forget', 'slow', 'inspect']) {
-  Reflect.decorate([Remote()], Pricing.prototype, name, Object.getOwnPropertyDescriptor(Pricing.prototype, name));
+// The parameter types tsc would emit (emitDecoratorMetadata), applied before Remote() reads them.
+const PARAMETERS = { quote: [String, Number], version: [], forget: [String], slow: [Number], inspect: [Date, Map, Uint8Array] };
+for (const [name, types] of Object.entries(PARAMETERS)) {
+  Reflect.decorate([Remote(), Reflect.metadata('design:paramtypes', types)], Pricing.prototype, name, Object.getOwnPropertyDescriptor(Pricing.prototype, name));
 }
 exports.Quote = Quote;
 exports.Pricing = Reflect.decorate([Endpoint({ name: 'pricing' })], Pricing);
