@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { extname, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Extensions node cannot run without a TypeScript loader. */
@@ -15,36 +15,57 @@ const TYPESCRIPT_LINE = /^\s*(export\s+)?(declare\s+)?(interface|type\s+\w+\s*=|
 
 /** What went wrong while loading an entry module, read from the error node threw. */
 export interface EntryFailure {
-  /** `Name: message` of the error (or the thrown value, when it is not an Error). */
-  summary: string;
-  /** `file:line:column` where it was thrown (a SyntaxError: the offending line), when the stack tells. */
+  /** The error's name (`Error`, `SyntaxError`, `DecoratorError`, …). */
+  name: string;
+  /** The first line of its message (or the thrown value, when it is not an Error). */
+  message: string;
+  /** `file:line:column` in the app's code where it was thrown (a SyntaxError: the offending line), when the stack tells. */
   site?: string;
+  /**
+   * How the site relates to the throw: `thrown at` (the throw itself), `called from` (thrown in
+   * a library — Switchyard's decorators, a package in node_modules — and `site` is the app's
+   * first frame on the way there), `at` (a SyntaxError's line).
+   */
+  relation?: 'thrown at' | 'called from' | 'at';
   /** The error's own stack, without node's module-loader frames and the CLI's frames that follow. */
   stack?: string;
   /** True when the failure is TypeScript given to node without a loader. */
   typescript: boolean;
 }
 
+/** Where the CLI's own code is: what called require() and the folders that are not the app's. */
+export interface EntryCodeLayout {
+  /** The module that called require()/import(), compiled and as its source (which stacks show under --enable-source-maps): its frame and everything after it are the CLI's own path. */
+  loaderFiles: readonly string[];
+  /** Folders of Switchyard's packages: a throw there (a DecoratorError) is reported at the app's frame that led to it. */
+  libraryRoots: readonly string[];
+}
+
 /**
  * Reads a load failure of `entry`: what was thrown, where, and whether the TypeScript hint
  * applies (a `.ts` entry node refused — `ERR_UNKNOWN_FILE_EXTENSION`, or a SyntaxError — or a
- * SyntaxError that TypeScript syntax causes). `loaderFiles` name the module that called
- * require()/import() (compiled, and its source, which stacks show under --enable-source-maps):
- * its frame and everything after it are the CLI's own path, not the app's.
+ * SyntaxError that TypeScript syntax causes).
  */
-export function describeEntryFailure(entry: string, error: unknown, loaderFiles: readonly string[]): EntryFailure {
-  if (!(error instanceof Error)) return { summary: `a non-Error value was thrown: ${String(error)}`, typescript: false };
+export function describeEntryFailure(entry: string, error: unknown, layout: EntryCodeLayout): EntryFailure {
+  if (!(error instanceof Error)) return { name: 'a thrown non-Error value', message: String(error), typescript: false };
   const message = error.message.split('\n')[0];
-  const summary = `${error.name}: ${message}`;
-  const stack = ownStack(error.stack ?? '', loaderFiles);
-  const site = syntaxSite(error.stack ?? '') ?? firstFrameSite(stack);
-  const offending = syntaxSite(error.stack ?? '') ? (error.stack ?? '').split('\n')[1] ?? '' : '';
+  const stack = ownStack(error.stack ?? '', layout.loaderFiles);
+  const syntax = syntaxSite(error.stack ?? '');
+  const sites = frameSites(stack);
+  const inApp = sites.find((site) => !isLibrary(site, layout.libraryRoots));
+  const site = syntax ?? inApp ?? sites[0];
+  const relation = syntax ? 'at' : site === undefined ? undefined : site === sites[0] ? 'thrown at' : 'called from';
+  const offending = syntax ? ((error.stack ?? '').split('\n')[1] ?? '') : '';
   const code = (error as NodeJS.ErrnoException).code;
   const tsFile = TYPESCRIPT_EXTENSIONS.has(extname(entry)) || (site !== undefined && TYPESCRIPT_EXTENSIONS.has(extname(site.replace(/(:\d+)+$/, ''))));
   const typescript =
     (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.[cm]?tsx?"?/.test(message)) ||
     (error instanceof SyntaxError && (tsFile || TYPESCRIPT_SYNTAX.some((pattern) => pattern.test(message)) || TYPESCRIPT_LINE.test(offending)));
-  return { summary, site, stack: stack || undefined, typescript };
+  return { name: error.name, message, site, relation, stack: stack || undefined, typescript };
+}
+
+function isLibrary(site: string, roots: readonly string[]): boolean {
+  return /[\\/]node_modules[\\/]/.test(site) || roots.some((root) => site.startsWith(`${root}${sep}`));
 }
 
 /** The stack cut at the loader's frame, without node's internal frames. */
@@ -72,14 +93,15 @@ function syntaxSite(stack: string): string | undefined {
   return match ? `${toPath(match[1])}:${match[2]}` : undefined;
 }
 
-/** `file:line:column` of the first stack frame that names a file. */
-function firstFrameSite(stack: string): string | undefined {
+/** `file:line:column` of each stack frame that names a file, in order. */
+function frameSites(stack: string): string[] {
+  const sites: string[] = [];
   for (const line of stack.split('\n')) {
     if (!/^\s+at /.test(line)) continue;
     const match = /\(?((?:file:\/\/)?(?:\/|[A-Za-z]:\\)[^()]*?):(\d+):(\d+)\)?$/.exec(line.trim());
-    if (match) return `${toPath(match[1])}:${match[2]}:${match[3]}`;
+    if (match) sites.push(`${toPath(match[1])}:${match[2]}:${match[3]}`);
   }
-  return undefined;
+  return sites;
 }
 
 function toPath(location: string): string {

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ManifestError } from '../errors';
-import { describeEntryFailure } from './entry-failure';
+import { describeEntryFailure, type EntryCodeLayout } from './entry-failure';
 
 /**
  * `require()` errors after which the entry is loaded with `import()` instead: an ES module
@@ -12,8 +12,11 @@ import { describeEntryFailure } from './entry-failure';
  */
 const IMPORT_INSTEAD = new Set(['ERR_REQUIRE_ASYNC_MODULE', 'ERR_REQUIRE_ESM']);
 
-/** This module, compiled and as its source (which stacks show with --enable-source-maps). */
-const LOADER_FILES = [__filename, join(__dirname, '..', '..', 'src', 'cli', 'entry-module.ts')];
+/** This module (compiled, and as its source, which stacks show with --enable-source-maps) and Switchyard's package folders. */
+const LAYOUT: EntryCodeLayout = {
+  loaderFiles: [__filename, join(__dirname, '..', '..', 'src', 'cli', 'entry-module.ts')],
+  libraryRoots: [resolve(__dirname, '..', '..'), ...packageRoot('@switchyard/decorators')],
+};
 
 /** The entry's own stack of each load failure, which the CLI prints below the message. */
 const stacks = new WeakMap<Error, string>();
@@ -52,8 +55,8 @@ export function entryLoadStack(error: unknown): string | undefined {
 }
 
 function loadFailure(file: string, error: unknown): ManifestError {
-  const failure = describeEntryFailure(file, error, LOADER_FILES);
-  const where = failure.site ? ` (thrown at ${failure.site})` : '';
+  const failure = describeEntryFailure(file, error, LAYOUT);
+  const what = failure.site ? `${failure.name} ${failure.relation} ${failure.site}` : failure.name;
   let fix: string;
   if (failure.typescript) {
     fix =
@@ -65,7 +68,17 @@ function loadFailure(file: string, error: unknown): ManifestError {
   } else {
     fix = `Fix the code ${failure.site ? 'there' : 'that threw'} (rebuild if it is compiled) and run the command again.`;
   }
-  const manifestError = new ManifestError({ file, problem: `entry module failed to load: ${failure.summary}${where}. ${fix}`, cause: error });
+  // "failed to load (<message>)" first: the reason is what a reader (and a grep) looks for.
+  const manifestError = new ManifestError({ file, problem: `entry module failed to load (${failure.message}): ${what}. ${fix}`, cause: error });
   if (failure.stack) stacks.set(manifestError, failure.stack);
   return manifestError;
+}
+
+/** The real folder of an installed package (two levels above its main file), if it resolves. */
+function packageRoot(name: string): string[] {
+  try {
+    return [dirname(dirname(realpathSync(require.resolve(name))))];
+  } catch {
+    return [];
+  }
 }

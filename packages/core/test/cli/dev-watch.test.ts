@@ -52,7 +52,7 @@ describe('switchyard dev --watch', () => {
     const at = lines.findIndex((l) => l.includes('reload failed'));
     expect(lines[at]).toBe('switchyard dev: reload failed; the previous workers keep serving. The changed code did not load:');
     expect(dev.stderr).toContain(
-      `  error: ${join(dir, 'dist', 'app.js')}: entry module failed to load: Error: broken build (thrown at ${join(dir, 'dist', 'endpoints', 'pricing.js')}:3:7). Fix the code there (rebuild if it is compiled) and run the command again.`,
+      `  error: ${join(dir, 'dist', 'app.js')}: entry module failed to load (broken build): Error thrown at ${join(dir, 'dist', 'endpoints', 'pricing.js')}:3:7. Fix the code there (rebuild if it is compiled) and run the command again.`,
     );
     expect(dev.stderr).toContain(`      at Object.<anonymous> (${join(dir, 'dist', 'endpoints', 'pricing.js')}:3:7)`);
 
@@ -60,7 +60,7 @@ describe('switchyard dev --watch', () => {
     const call = await version();
     expect(call.code).toBe(0);
     expect(call.stdout).toBe('"v2"\n');
-    expect(call.stderr).toContain('Error: broken build');
+    expect(call.stderr).toContain('entry module failed to load (broken build): Error thrown at');
     expect(call.stderr).toContain("warning: that entry comes from SWITCHYARD_ENTRY, which switchyard dev wrote to .switchyard/dev.env; calling without it, with the manifest's description of the endpoint.");
   }, 60_000);
 
@@ -70,7 +70,7 @@ describe('switchyard dev --watch', () => {
     expect(lines[failed]).toBe('switchyard dev: reload failed; the previous workers keep serving. worker for endpoint "pricing" exited before it was ready (exit code 1):');
     const pricing = join(dir, 'dist', 'endpoints', 'pricing.js');
     expect(lines[failed + 1]).toBe(
-      `  error: ${join(dir, 'dist', 'app.js')}: entry module failed to load: Error: no DATABASE_URL in the worker (thrown at ${pricing}:4:44). Fix the code there (rebuild if it is compiled) and run the command again.`,
+      `  error: ${join(dir, 'dist', 'app.js')}: entry module failed to load (no DATABASE_URL in the worker): Error thrown at ${pricing}:4:44. Fix the code there (rebuild if it is compiled) and run the command again.`,
     );
     expect(lines[failed + 2]).toBe(`  at Object.<anonymous> (${pricing}:4:44)`);
     expect(lines[failed + 3]).toBe('Its whole output is above, prefixed [pricing].');

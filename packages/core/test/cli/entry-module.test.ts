@@ -70,7 +70,7 @@ describe('loading an ES module entry (compiled CLI)', () => {
     expect(result.code).toBe(1);
     const file = join(dir, 'rejects.mjs');
     expect(result.stderr).toBe(
-      `error: ${file}: entry module failed to load: Error: no config after await (thrown at ${file}:2:22). Fix the code there (rebuild if it is compiled) and run the command again.\n` +
+      `error: ${file}: entry module failed to load (no config after await): Error thrown at ${file}:2:22. Fix the code there (rebuild if it is compiled) and run the command again.\n` +
         `Error: no config after await\n    at ${pathToFileURL(file).href}:2:22\n`,
     );
   });

@@ -98,7 +98,7 @@ describe('switchyard CLI (in process)', () => {
 
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(
-        new RegExp(`^error: ${entry}: entry module failed to load: Error: boom while loading the entry module \\(thrown at ${entry}:2:7\\)\\. Fix the code there \\(rebuild if it is compiled\\) and run the command again\\.\nError: boom while loading the entry module\n    at .*${entry}:2:7`),
+        new RegExp(`^error: ${entry}: entry module failed to load \\(boom while loading the entry module\\): Error thrown at ${entry}:2:7\\. Fix the code there \\(rebuild if it is compiled\\) and run the command again\\.\nError: boom while loading the entry module\n    at .*${entry}:2:7`),
       );
       expect(result.stderr).not.toContain('TypeScript');
     });
