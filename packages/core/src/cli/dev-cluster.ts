@@ -7,6 +7,7 @@ import { startDirectoryServer, type DirectoryServer } from '../directory';
 import { ConfigurationError } from '../errors';
 import { buildManifest, writeManifest, type Manifest } from '../manifest';
 import { assertSinglePeerCopies } from '../peer-dependencies';
+import { CallTree } from './call-tree';
 import { acquireDevLock } from './dev-lock';
 import { DevReloader } from './dev-reloader';
 import { WorkerSet, type DevWorker } from './dev-workers';
@@ -28,6 +29,13 @@ export interface DevClusterOptions {
   onLog?: (line: string) => void;
   /** Receives lifecycle events (crashed, restarted, reloaded, reload failed). Default: stderr. */
   onEvent?: (line: string) => void;
+  /**
+   * Receives the live call tree: each call once its tree has ended, the calls a job made
+   * indented under it (`call <endpoint>.<method>  pid <pid> :<port>  <ms> ms  <outcome>`).
+   * Setting it makes the workers log JSON (their other lines are written back as text) and their
+   * per-call lines at info. Default: no tree.
+   */
+  onCall?: (line: string) => void;
   /** Extra environment for the workers. */
   env?: NodeJS.ProcessEnv;
   /** How long to wait for a worker to become healthy, ms. Default 30000. */
@@ -105,12 +113,15 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
     const log = options.onLog ?? ((line: string) => process.stderr.write(`${line}\n`));
     const event = options.onEvent ?? ((line: string) => process.stderr.write(`${line}\n`));
     const defaults = loadDefaults(options.env ?? processEnv());
+    const tree = options.onCall ? new CallTree(options.onCall, (endpoint) => current?.workers().find((w) => w.endpoint === endpoint)) : undefined;
+    const callLevel = (options.env ?? processEnv()).SWITCHYARD_CALL_LOG_LEVEL ?? 'info';
     const launch = (manifestFile: string): WorkerLaunch => ({
       entry,
       manifestPath: manifestFile,
       directoryUrl: dir.url,
       apiKey,
-      env: options.env,
+      env: tree ? { ...options.env, SWITCHYARD_LOG_FORMAT: 'json', SWITCHYARD_CALL_LOG_LEVEL: callLevel } : options.env,
+      tree,
       lockFile,
       startTimeoutMs: options.startTimeoutMs ?? defaults.devStartTimeoutMs,
       log,
@@ -161,6 +172,7 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
       (stopping ??= (async () => {
         await reloader?.close();
         await current?.stop();
+        tree?.close();
         await dir.close();
         rmSync(envFile, { force: true });
         lock.release();

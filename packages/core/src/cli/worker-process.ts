@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import type { EndpointType } from '@switchyard/decorators';
 import { processEnv } from '../config';
 import { SwitchyardError } from '../errors';
+import { parseRecord, renderRecord, type CallTree } from './call-tree';
 import { cliCommand, READY_MARKER } from './dev-protocol';
 
 /** One endpoint to run in a worker process. */
@@ -26,6 +27,11 @@ export interface WorkerLaunch {
   lockFile?: string;
   /** Receives each output line of the worker, prefixed with `[endpoint]`. */
   log(line: string): void;
+  /**
+   * When set, the worker logs JSON (SWITCHYARD_LOG_FORMAT=json set by dev): its call and job
+   * lines go to this tree, and its other records are written back as text lines.
+   */
+  tree?: CallTree;
 }
 
 /** A worker process that printed its ready line. */
@@ -101,8 +107,13 @@ export function launchWorker(spec: WorkerSpec, launch: WorkerLaunch): Promise<Wo
         }
         return;
       }
-      if (!ready && recent.push(line) > KEPT_LINES) recent.shift();
-      launch.log(`[${spec.endpoint}] ${line}`);
+      const record = launch.tree ? parseRecord(line) : undefined;
+      if (record && launch.tree!.add(record)) return;
+      const text = record ? renderRecord(record) : line;
+      for (const part of text.split('\n')) {
+        if (!ready && recent.push(part) > KEPT_LINES) recent.shift();
+        launch.log(`[${spec.endpoint}] ${part}`);
+      }
     };
     createInterface({ input: child.stdout! }).on('line', onLine);
     createInterface({ input: child.stderr! }).on('line', onLine);

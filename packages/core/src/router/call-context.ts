@@ -14,6 +14,8 @@ export interface CallContext {
    * scopes. Undefined outside a job, where reporting progress does nothing.
    */
   progress?: (update: unknown) => void;
+  /** The callId of the job this scope runs in (set by the worker): calls made inside name it as their parent in their log line. */
+  callId?: string;
 }
 
 // Storage only: it keeps no state of its own outside an async scope.
@@ -32,6 +34,7 @@ function merge(outer: CallContext | undefined, inner: CallContext): CallContext 
     signal: signals.length > 1 ? AbortSignal.any(signals) : signals[0],
     traceparent: inner.traceparent ?? outer?.traceparent,
     progress: inner.progress ?? outer?.progress,
+    callId: inner.callId ?? outer?.callId,
   };
 }
 

@@ -222,6 +222,8 @@ export class RemoteRouter {
       endpoint: traced.endpoint,
       method: traced.method,
       callId: invocation?.callId,
+      // The job this call was made from, when it runs on a worker (switchyard dev draws the tree from it).
+      parentCallId: currentCallContext()?.callId,
       traceId: invocation?.traceparent?.slice(3, 35),
       replica: traced.replica,
       outcome: outcomeOf(error),

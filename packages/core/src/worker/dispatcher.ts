@@ -5,7 +5,7 @@ import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
 import { metricsOf, type SwitchyardMetrics } from '../observability/metrics';
 import { redactingLogger } from '../observability/redaction';
-import { JobTrace } from '../observability/tracing';
+import { JobTrace, outcomeOf } from '../observability/tracing';
 import { CallBudget } from '../resilience/call-budget';
 import { runWithInvocationContext, type CallContext } from '../router/call-context';
 import type { Runtime } from '../router/runtime-types';
@@ -154,6 +154,7 @@ export class Dispatcher implements JobDispatcher {
           return budget.signal;
         },
         progress: this.progressOf(context, where, () => running),
+        callId: invocation.callId,
       };
       let result: unknown;
       try {
@@ -165,13 +166,12 @@ export class Dispatcher implements JobDispatcher {
       const output: WireOutput = { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) };
       const ms = Date.now() - budget.startedAt;
       traced.end(ms / 1000);
-      const level = this.runtime.defaults.callLogLevel;
-      if (this.logger.enabled?.(level) !== false) {
-        this.logger[level](`ran ${where}`, { endpoint, method, jobId: context.jobId, callId: invocation.callId, traceId: invocation.traceparent?.slice(3, 35), ms });
-      }
+      this.logRan(where, invocation, context, ms, 'ok');
       return { status: 'COMPLETED', output };
     } catch (error) {
-      traced.end((Date.now() - budget.startedAt) / 1000, error);
+      const ms = Date.now() - budget.startedAt;
+      traced.end(ms / 1000, error);
+      this.logRan(where, invocation, context, ms, outcomeOf(error));
       // A request problem gets its 4xx; anything the method threw, or its unserializable result, is 500.
       const status = stage === 'request' ? requestErrorStatus(error) : 500;
       const fields = { endpoint, method, jobId: context.jobId, error };
@@ -184,6 +184,14 @@ export class Dispatcher implements JobDispatcher {
     } finally {
       budget.dispose();
     }
+  }
+
+  /** The one line per job (at SWITCHYARD_CALL_LOG_LEVEL): what ran, how it ended, how long it took. */
+  private logRan(where: string, invocation: Invocation, context: JobContext, ms: number, outcome: string): void {
+    const level = this.runtime.defaults.callLogLevel;
+    if (this.logger.enabled?.(level) === false) return;
+    const { endpoint, method, callId } = invocation;
+    this.logger[level](`ran ${where}`, { endpoint, method, jobId: context.jobId, callId, traceId: invocation.traceparent?.slice(3, 35), outcome, ms });
   }
 
   /** The call context's progress reporter: encodes each update and hands it to the transport while the method runs. */

@@ -51,6 +51,7 @@ async function runDev(options: DevCommandOptions, io: CliIo): Promise<void> {
     watch: options.watch,
     onLog: (line) => io.stdout(`${line}\n`),
     onEvent: (line) => io.stderr(`switchyard dev: ${line}\n`),
+    onCall: (line) => io.stdout(`${line}\n`),
   });
   // Listen before printing: whoever reads the table may signal at once.
   const stopSignal = waitForStopSignal(['SIGINT', 'SIGTERM', 'SIGHUP']);
