@@ -2,7 +2,8 @@ import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate } from 'class-validator';
 import { ConfigurationError, SerializationError } from '../errors';
 import { NAME_PATTERN as ENDPOINT_NAME_PATTERN, type EndpointMetadata } from '@switchyard/decorators';
-import type { CallHandle } from './call-handle';
+import { makeHandle, type CallHandle, type HandleContext } from './call-handle';
+import type { SpawnedCall } from './job-executor';
 import type { CallOptions } from './runtime-types';
 
 /** Options of {@link foreignEndpoint}. */
@@ -95,4 +96,21 @@ export async function checkForeignOutput<O>(endpoint: ForeignEndpoint<unknown, O
     value = instance;
   }
   return value as O;
+}
+
+/** The calls of one foreign endpoint, over `send` (the router's foreign call or spawn). */
+export function foreignClient<I, O>(
+  endpoint: ForeignEndpoint<I, O>,
+  send: (input: unknown, options: CallOptions, mode: 'call' | 'spawn') => Promise<unknown>,
+  handles: HandleContext,
+): ForeignClient<I, O> {
+  return {
+    run: async (input, options = {}) => checkForeignOutput(endpoint, await send(input, options, 'call')),
+    spawn: async (input, options = {}) => {
+      const call = (await send(input, options, 'spawn')) as SpawnedCall;
+      // result() runs the same output checks as run().
+      const handle = makeHandle<unknown>(handles, call, endpoint.metadata.methods[0]);
+      return { ...handle, result: async (o) => checkForeignOutput(endpoint, await handle.result(o)) } as CallHandle<O>;
+    },
+  };
 }

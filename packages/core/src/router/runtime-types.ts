@@ -70,9 +70,12 @@ export interface Runtime {
   call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): Promise<MethodResult<T, K>>;
   /**
    * Calls `endpoint.method` by name (as `switchyard call` does), using the loaded @Endpoint class
-   * when there is one, else the manifest's description of the endpoint.
+   * when there is one, else the manifest's description of the endpoint. A streaming method's
+   * promise resolves to the AsyncIterable of its chunks.
    */
   callEndpoint(endpoint: string, method: string, args: unknown[], options?: CallOptions): Promise<unknown>;
+  /** `spawn` by endpoint and method name (as `switchyard call --spawn` does). */
+  spawnEndpoint(endpoint: string, method: string, args: unknown[], options?: CallOptions): Promise<CallHandle<unknown>>;
   /**
    * Starts a call without waiting for it (queue endpoints): submits its job through `/run` and
    * returns a handle whose `result()` collects it later. `handle.id` can be passed to another

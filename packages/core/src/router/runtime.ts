@@ -21,8 +21,7 @@ import { RemoteRouter } from './remote-router';
 import { RouteSelection } from './route-selection';
 import { handleFromId, makeHandle, parseHandleId, type CallHandle, type HandleContext } from './call-handle';
 import { mapCalls, type MapOptions, type MapRun } from './fan-out';
-import { checkForeignOutput, type ForeignClient, type ForeignEndpoint } from './foreign';
-import type { SpawnedCall } from './job-executor';
+import { foreignClient, type ForeignClient, type ForeignEndpoint } from './foreign';
 import { createRouterProxy } from './router-proxy';
 import { checkHosting, defaultDirectory, hostedEndpoints, runtimeManifest } from './runtime-components';
 import type { CallOptions, MethodArgs, MethodKeys, MethodResult, Runtime } from './runtime-types';
@@ -200,7 +199,18 @@ class SwitchyardRuntime implements Runtime {
     const metadata = this.endpointByName(endpoint);
     const route = this.router.route(metadata, method);
     if (this.prepared.has(metadata.target)) return this.call(metadata.target, route.property as never, args as never, options);
+    if (route.streaming) return this.router.stream(metadata, method, args, options);
     return this.router.invoke(metadata, method, args, options);
+  }
+
+  async spawnEndpoint(endpoint: string, method: string, args: unknown[], options: CallOptions = {}): Promise<CallHandle<unknown>> {
+    this.assertOpen();
+    const metadata = this.endpointByName(endpoint);
+    if (this.hosted.has(endpoint)) {
+      throw new ConfigurationError(`runtime.spawn sends a job to a worker, but endpoint "${endpoint}" is hosted in this process. Call it with runtime.callEndpoint.`, { endpoint });
+    }
+    const call = await this.router.spawn(metadata, method, args, options);
+    return makeHandle(this.handleContext(), call, this.router.route(metadata, method));
   }
 
   async spawn<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options: CallOptions = {}): Promise<CallHandle<MethodResult<T, K>>> {
@@ -229,16 +239,7 @@ class SwitchyardRuntime implements Runtime {
 
   foreign<I, O>(endpoint: ForeignEndpoint<I, O>): ForeignClient<I, O> {
     this.assertOpen();
-    const { metadata } = endpoint;
-    return {
-      run: async (input, options = {}) => checkForeignOutput(endpoint, await this.router.invokeForeign(metadata, input, options, 'call')),
-      spawn: async (input, options = {}) => {
-        const call = (await this.router.invokeForeign(metadata, input, options, 'spawn')) as SpawnedCall;
-        // result() runs the same output checks as run().
-        const handle = makeHandle<unknown>(this.handleContext(), call, metadata.methods[0]);
-        return { ...handle, result: async (o) => checkForeignOutput(endpoint, await handle.result(o)) } as CallHandle<O>;
-      },
-    };
+    return foreignClient(endpoint, (input, options, mode) => this.router.invokeForeign(endpoint.metadata, input, options, mode), this.handleContext());
   }
 
   map<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, argsList: Iterable<MethodArgs<T, K>> | AsyncIterable<MethodArgs<T, K>>, options: MapOptions = {}): MapRun<never> {

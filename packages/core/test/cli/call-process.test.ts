@@ -57,6 +57,20 @@ describe('switchyard call (CLI process)', () => {
     expect(JSON.parse(result.stdout)).toEqual({ sum: 42, at: '1970-01-01T00:00:00.000Z' });
   }, 30_000);
 
+  it('--spawn prints a handle id, and --handle waits for that result (issue 16)', async () => {
+    const spawned = await run(['call', 'cli-calc.add', '--args', '[1, 2]', '--spawn'], env);
+    expect(spawned.stderr).toBe('');
+    expect(spawned.code).toBe(0);
+    const id = spawned.stdout.trim();
+    expect(id).toMatch(/^sy1\.[A-Za-z0-9_-]+$/);
+    const waited = await run(['call', '--handle', id], env);
+    expect(waited.stderr).toBe('');
+    expect(JSON.parse(waited.stdout)).toEqual({ sum: 3, at: '1970-01-01T00:00:00.000Z' });
+    const both = await run(['call', 'cli-calc.add', '--handle', id], env);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toContain('--handle waits for a call that was already started');
+  }, 60_000);
+
   it('exits 1 with the remote error when the method throws', async () => {
     const result = await run(['call', 'cli-calc.divide', '--args', '[1, 0]'], env);
     expect(result.code).toBe(1);

@@ -18,6 +18,8 @@ export interface CallCommandOptions {
   entry?: string;
   manifest?: string;
   timeout?: number;
+  spawn?: boolean;
+  handle?: string;
 }
 
 /**
@@ -30,13 +32,15 @@ export function register(program: Command, io: CliIo): void {
   const command = program
     .command('call')
     .description('call <endpoint>.<method> through the directory and print the result as JSON')
-    .argument('<target>', 'endpoint and method, e.g. image-processor.histogram')
+    .argument('[target]', 'endpoint and method, e.g. image-processor.histogram (not with --handle)')
     .addOption(new Option('--args <json>', 'arguments as a JSON array (default [])').conflicts('argsSuperjson'))
     .option('--args-superjson <json>', 'arguments as superjson\'s {"json": [...], "meta": {...}} of the array, for Date, Map, Set, BigInt, binary, registered classes')
     .option('--entry <module>', 'module declaring the endpoint classes and registering classes and errors (default $SWITCHYARD_ENTRY, which switchyard dev writes to .switchyard/dev.env; else the manifest describes the endpoints)')
     .option('--manifest <file>', 'manifest file (default $SWITCHYARD_MANIFEST, then ./switchyard.manifest.json)')
-    .option('--timeout <ms>', "deadline of the call in ms (default: the method's timeoutMs, else 600000)", integerOption('--timeout', 1))
-    .action((target: string, options: CallCommandOptions) => runCall(target, options, io));
+    .option('--timeout <ms>', "deadline of the call in ms (default: the method's timeoutMs, else 600000); with --handle, how long to wait", integerOption('--timeout', 1))
+    .addOption(new Option('--spawn', 'submit the call and print its handle id instead of waiting (queue endpoints)').conflicts('handle'))
+    .option('--handle <id>', 'wait for the result of a call started with --spawn (or runtime.spawn) and print it')
+    .action((target: string | undefined, options: CallCommandOptions) => (options.handle !== undefined ? runHandle(target, options, io) : runCall(target, options, io)));
   addCommandHelp(command, {
     env: [
       ['SWITCHYARD_DIRECTORY_URL', 'directory to resolve the endpoint (or SWITCHYARD_DIRECTORY, inline JSON)'],
@@ -52,11 +56,15 @@ export function register(program: Command, io: CliIo): void {
       `npx switchyard call pricing.quote --args '["a-1", 3]'`,
       `npx switchyard call orders.since --args-superjson '{"json":["2026-01-01T00:00:00.000Z"],"meta":{"values":{"0":["Date"]}}}'`,
       `npx switchyard call pricing.quote --args '["a-1", 3]' --entry dist/app.js --timeout 5000`,
+      `npx switchyard call reports.render --args '["q3"]' --spawn    # prints a handle id`,
+      'npx switchyard call --handle sy1.eyJ…                          # waits for that result',
+      `npx switchyard call llm.tokens --args '["Hello"]'             # a streaming method: one JSON line per chunk`,
     ],
   });
 }
 
-async function runCall(target: string, options: CallCommandOptions, io: CliIo): Promise<void> {
+async function runCall(target: string | undefined, options: CallCommandOptions, io: CliIo): Promise<void> {
+  if (target === undefined) throw new ConfigurationError('switchyard call needs <endpoint>.<method> (or --handle <id>); e.g. switchyard call image-processor.histogram --args \'[...]\'.', { option: '<target>' });
   const dot = target.indexOf('.');
   if (dot <= 0 || dot === target.length - 1) {
     throw new ConfigurationError(`"${target}" is not <endpoint>.<method>; e.g. switchyard call image-processor.histogram --args '[...]'.`, { option: '<target>' });
@@ -69,7 +77,17 @@ async function runCall(target: string, options: CallCommandOptions, io: CliIo): 
   const runtime = createRuntime({ manifest: options.manifest, env: io.env });
   try {
     assertKnown(endpoint, runtime, entry?.path);
+    if (options.spawn) {
+      const handle = await runtime.spawnEndpoint(endpoint, method, args, { timeoutMs: options.timeout });
+      io.stdout(`${handle.id}\n`);
+      return;
+    }
     const result = await runtime.callEndpoint(endpoint, method, args, { timeoutMs: options.timeout });
+    if (isAsyncIterable(result)) {
+      // A streaming method: one JSON line per chunk, as it arrives.
+      for await (const chunk of result) io.stdout(`${JSON.stringify(chunk, jsonReplacer)}\n`);
+      return;
+    }
     // A method that returns nothing prints nothing, so `$(switchyard call …)` is empty.
     if (result !== undefined) io.stdout(`${JSON.stringify(result, jsonReplacer, 2)}\n`);
   } catch (error) {
@@ -77,6 +95,27 @@ async function runCall(target: string, options: CallCommandOptions, io: CliIo): 
   } finally {
     await runtime.close();
   }
+}
+
+/** `switchyard call --handle <id>`: waits for a spawned call's result and prints it. */
+async function runHandle(target: string | undefined, options: CallCommandOptions, io: CliIo): Promise<void> {
+  if (target !== undefined) throw new ConfigurationError(`--handle waits for a call that was already started; leave out "${target}".`, { option: '--handle' });
+  const entry = callEntry(options.entry, io.env, io.cwd);
+  if (entry) await loadCallEntry(entry, io);
+  const runtime = createRuntime({ manifest: options.manifest, env: io.env });
+  try {
+    const handle = await runtime.handle(options.handle!);
+    const result = await handle.result({ timeoutMs: options.timeout });
+    if (result !== undefined) io.stdout(`${JSON.stringify(result, jsonReplacer, 2)}\n`);
+  } catch (error) {
+    throw cliError(error, `handle ${options.handle!.slice(0, 24)}…`, options, entry !== undefined);
+  } finally {
+    await runtime.close();
+  }
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return value !== null && typeof value === 'object' && typeof (value as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
 }
 
 /**
