@@ -62,6 +62,12 @@ export interface RemoteMethodMetadata {
   idempotent: boolean;
   retries: number;
   fallback: FallbackPolicy;
+  /**
+   * True for a streaming method (an async generator, `async *name()`): the caller receives each
+   * yielded value as it is produced instead of one result. `@Remote` always sets it (false for
+   * Promise-returning methods); absent in hand-built metadata means false.
+   */
+  streaming?: boolean;
 }
 
 /** Everything `@Endpoint` and `@Remote` recorded about one class. */
