@@ -148,13 +148,13 @@ export class Dispatcher implements JobDispatcher {
       const hosted = this.resolveRoute(invocation, context);
       const route = hosted.routes.get(method)!;
       if (route.streaming === true) {
+        streamed = 0;
         if (context.emit === undefined) {
           throw new ConfigurationError(
             `${where} is a streaming method, but this worker's transport has no channel for its chunks (in runpod mode, RUNPOD_WEBHOOK_POST_STREAM is not set). Serve it with serve() in mode http, load-balancer, or runpod with RUNPOD_WEBHOOK_POST_STREAM set.`,
             { endpoint, method },
           );
         }
-        streamed = 0;
       }
       if (budget.expired) {
         throw new DeadlineExceededError(`the call arrived after its deadline (${new Date(invocation.deadline).toISOString()}), so it was not run. Give the call a longer timeoutMs.`, {
