@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ManifestError } from '../errors';
+import { describeEntryFailure, type EntryCodeLayout } from './entry-failure';
 
 /**
  * `require()` errors after which the entry is loaded with `import()` instead: an ES module
@@ -11,13 +12,23 @@ import { ManifestError } from '../errors';
  */
 const IMPORT_INSTEAD = new Set(['ERR_REQUIRE_ASYNC_MODULE', 'ERR_REQUIRE_ESM']);
 
+/** This module (compiled, and as its source, which stacks show with --enable-source-maps) and Switchyard's package folders. */
+const LAYOUT: EntryCodeLayout = {
+  loaderFiles: [__filename, join(__dirname, '..', '..', 'src', 'cli', 'entry-module.ts')],
+  libraryRoots: [resolve(__dirname, '..', '..'), ...packageRoot('@switchyard/decorators')],
+};
+
+/** The entry's own stack of each load failure, which the CLI prints below the message. */
+const stacks = new WeakMap<Error, string>();
+
 /**
  * Loads the developer's entry module (a path given on the command line, never request data)
  * so that its `@Endpoint` classes are decorated in this process. Returns the absolute path.
  * CommonJS and ES modules are loaded with `require()`; an ES module with top-level await is
  * then loaded with `import()` of the same file, and the promise settles once its top-level
  * awaits have finished. Throws `ManifestError` naming the file when it is missing or throws
- * while loading.
+ * while loading; for the latter the message names where it was thrown, and
+ * {@link entryLoadStack} gives the error's own stack.
  */
 export async function loadEntryModule(entry: string, cwd: string): Promise<string> {
   const file = resolve(cwd, entry);
@@ -38,11 +49,36 @@ export async function loadEntryModule(entry: string, cwd: string): Promise<strin
   return file;
 }
 
+/** The stack of the error an entry module threw while loading (node's loader frames left out), if `error` is such a failure. */
+export function entryLoadStack(error: unknown): string | undefined {
+  return error instanceof Error ? stacks.get(error) : undefined;
+}
+
 function loadFailure(file: string, error: unknown): ManifestError {
-  const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-  return new ManifestError({
-    file,
-    problem: `entry module failed to load (${reason}). Pass the compiled JavaScript module (run your build first), or for TypeScript run the CLI with node -r @swc-node/register.`,
-    cause: error,
-  });
+  const failure = describeEntryFailure(file, error, LAYOUT);
+  const what = failure.site ? `${failure.name} ${failure.relation} ${failure.site}` : failure.name;
+  let fix: string;
+  if (failure.typescript) {
+    fix =
+      'It looks like TypeScript, which node does not run without a loader: compile it and pass the compiled JavaScript (e.g. --entry dist/app.js), ' +
+      'or run the CLI under a loader: node -r @swc-node/register node_modules/@switchyard/core/bin/switchyard.js <command> … ' +
+      '(ES modules: node --import @swc-node/register/esm-register …).';
+  } else if (/MODULE_NOT_FOUND/.test((error as NodeJS.ErrnoException | undefined)?.code ?? '')) {
+    fix = 'A module it imports cannot be found: install the package (npm install) or fix the import path, rebuild, and run the command again.';
+  } else {
+    fix = `Fix the code ${failure.site ? 'there' : 'that threw'} (rebuild if it is compiled) and run the command again.`;
+  }
+  // "failed to load (<message>)" first: the reason is what a reader (and a grep) looks for.
+  const manifestError = new ManifestError({ file, problem: `entry module failed to load (${failure.message}): ${what}. ${fix}`, cause: error });
+  if (failure.stack) stacks.set(manifestError, failure.stack);
+  return manifestError;
+}
+
+/** The real folder of an installed package (two levels above its main file), if it resolves. */
+function packageRoot(name: string): string[] {
+  try {
+    return [dirname(dirname(realpathSync(require.resolve(name))))];
+  } catch {
+    return [];
+  }
 }

@@ -11,6 +11,12 @@ export interface CliIo {
   cwd: string;
   /** Environment variables the commands read. */
   env: NodeJS.ProcessEnv;
+  /**
+   * The script that runs the CLI (`process.argv[1]`), so that hints can say how to run it
+   * again (`npx switchyard …` in an app, `node packages/core/bin/switchyard.js …` in a
+   * checkout). Default: what `main` was given as argv[1].
+   */
+  bin?: string;
 }
 
 /** The CliIo of this process: process.stdout/stderr, process.cwd(), process.env. */

@@ -1,12 +1,10 @@
-/** Resolves with the first SIGINT or SIGTERM, and removes its listeners. */
-export function waitForStopSignal(): Promise<NodeJS.Signals> {
+/** Resolves with the first of `signals` (default SIGINT, SIGTERM) this process receives, and removes its listeners. */
+export function waitForStopSignal(signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM']): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
+      for (const s of signals) process.off(s, on);
       resolve(signal);
     };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
+    for (const s of signals) process.on(s, on);
   });
 }

@@ -44,6 +44,8 @@ export interface ExecuteRequest {
   onProgress?: (encoded: unknown) => void;
   /** Submit only (`runtime.spawn`): the job goes through `/run` and its result is kept for RunPod's /run retention. */
   submitOnly?: boolean;
+  /** A streaming method's call: the job goes through `/run`, and its chunks are read from `/stream` (queue) or NDJSON (load balancer). */
+  streaming?: boolean;
   /**
    * A call to a foreign endpoint (not a Switchyard worker): `input` is sent as the job's raw
    * `input` instead of the invocation, and the job's output comes back as it is, as `result`.

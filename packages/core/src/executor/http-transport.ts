@@ -24,6 +24,14 @@ export interface HttpReply {
   text: string;
 }
 
+/** A reply whose body is still arriving. */
+export interface OpenReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The body as it arrives; `text()` reads the rest at once. Read or dump it: an unread body holds its connection. */
+  body: AsyncIterable<Buffer> & { text(): Promise<string>; destroy(error?: Error): void };
+}
+
 /** Options of {@link HttpTransport}. */
 export interface HttpTransportOptions {
   /** Connections per origin (requests beyond them queue in the pool). */
@@ -57,6 +65,20 @@ export class HttpTransport {
     });
     const text = await response.body.text();
     return { status: response.statusCode, headers: response.headers, text };
+  }
+
+  /** Sends a request and returns as soon as the headers arrive; the body is read as it comes (NDJSON streams). */
+  async open(request: HttpRequest): Promise<OpenReply> {
+    const response = await this.pool(request.origin).request({
+      path: request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: request.signal,
+      headersTimeout: request.timeoutMs,
+      bodyTimeout: request.timeoutMs,
+    });
+    return { status: response.statusCode, headers: response.headers, body: response.body };
   }
 
   /** Closes every pool; requests in flight are aborted. Idempotent. */

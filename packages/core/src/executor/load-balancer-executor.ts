@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { numberOption } from '../config';
 import type { EndpointAddress } from '../directory/endpoint-address';
+import { EndpointUnavailableError, SerializationError, type WireFailure } from '../errors';
 import { parseFailure } from '../serialization/failure';
 import { assertWireOutput, isWireFailureReply, type WireOutput } from '../serialization/wire';
 import type { ExecuteRequest } from './executor';
 import type { CallState } from './call-state';
 import { HttpExecutor, type HttpExecutorOptions } from './http-executor';
-import type { HttpReply } from './http-transport';
+import type { HttpReply, OpenReply } from './http-transport';
+import { chunkOf, ndjsonLines } from './stream-readers';
 import { noReplyFailure, replyFailure } from './reply-errors';
 
 /** Options of {@link LoadBalancerExecutor}. Unset values come from the resolved defaults. */
@@ -70,6 +72,59 @@ export class LoadBalancerExecutor extends HttpExecutor {
       return answer;
     });
     return assertWireOutput(parseJson(reply.text) ?? reply.text, call.where, `${address.url}/execute`);
+  }
+
+  /**
+   * The chunks of a streaming method's call, still encoded: `POST /execute` answers NDJSON, one
+   * `{"sy":1,"chunk":…}` line per chunk, then `{"sy":1,"end":true}`, or `{"sy":1,"error":…}`
+   * for a method that threw (its typed error, after the chunks before it). The submission runs
+   * under the retry policy until the stream's headers arrive; stopping early closes the
+   * connection, which aborts the method on the worker.
+   */
+  async *stream(request: ExecuteRequest): AsyncGenerator<unknown> {
+    const { budget } = request;
+    const where = `${request.endpoint}.${request.method}`;
+    let origin = '';
+    let failure: unknown;
+    const reply = await this.run(request, async (call, address) => {
+      origin = `${address.url}/execute`;
+      failure = (f: WireFailure) => this.remoteError(call, f);
+      call.request.observer?.submitting(address, call.submissions + 1, 'load-balancer');
+      return this.guard(call, address, async () => {
+        let open: OpenReply;
+        try {
+          open = await this.transport.open({ origin: address.origin, path: `${address.path}/execute`, method: 'POST', headers: { ...call.headers, 'x-request-id': `lb-${randomUUID()}` }, body: call.body, timeoutMs: Math.min(this.timeoutMs, budget.remaining() + this.defaults.runsyncGraceMs), signal: budget.signal });
+        } catch (error) {
+          if (budget.aborted) throw error;
+          throw noReplyFailure('/execute', error);
+        }
+        if (open.status >= 200 && open.status <= 299 && String(open.headers['content-type'] ?? '').includes('ndjson')) return open;
+        const answer: HttpReply = { status: open.status, headers: open.headers, text: await open.body.text() };
+        const body = parseJson(answer.text);
+        if (isWireFailureReply(body)) throw this.remoteError(call, parseFailure(body.error));
+        if (answer.status >= 200 && answer.status <= 299) throw new SerializationError(`${address.url}/execute answered ${where} without a stream (content-type ${String(open.headers['content-type'])}); the method is not streaming on that worker: rebuild and redeploy both sides.`, { position: 'stream' });
+        throw replyFailure(this.sent(call, address, '/execute'), answer);
+      });
+    });
+    let ended = false;
+    try {
+      for await (const line of ndjsonLines(reply.body, origin)) {
+        const record = line as { sy?: unknown; chunk?: unknown; end?: unknown; error?: unknown } | null;
+        if (record && record.sy === 1 && record.end === true) {
+          ended = true;
+          return;
+        }
+        if (record && record.sy === 1 && record.error !== undefined) {
+          ended = true;
+          throw (failure as (f: WireFailure) => Error)(parseFailure(record.error));
+        }
+        yield chunkOf(line, where, origin);
+      }
+      throw new EndpointUnavailableError(`${origin} closed the stream of ${where} before its end line: the worker stopped mid-stream; the chunks so far were delivered.`, { endpoint: request.endpoint, method: request.method, address: origin, mayHaveRun: true });
+    } finally {
+      // Closing the connection is the cancel of a load-balancer call.
+      if (!ended) reply.body.destroy();
+    }
   }
 }
 

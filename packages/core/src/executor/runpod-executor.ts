@@ -13,6 +13,7 @@ import type { HttpReply } from './http-transport';
 import { noReplyFailure, replyFailure } from './reply-errors';
 import { cancelJob, jobIdOf, JobWatch, replyUnlessAborted, type CancelTarget } from './job-watch';
 import { JobPoller } from './job-poller';
+import { readJobStream } from './job-stream';
 import { isTerminal, parseJobBody, type RunpodJob } from './runpod-job';
 
 /** RunPod accepts `?wait=` from 1000 to 300000 ms (protocol reference §1.4). */
@@ -98,7 +99,40 @@ export class RunpodExecutor extends HttpExecutor {
    * where its job runs (`runtime.spawn`). The job's result stays readable for RunPod's retention.
    */
   spawn(request: ExecuteRequest): Promise<SpawnedJob> {
-    return this.run({ ...request, submitOnly: true }, async (call, address) => {
+    return this.submitJob({ ...request, submitOnly: true });
+  }
+
+  /**
+   * The chunks of a streaming method's call, still encoded, as the worker produces them: the job
+   * is submitted through `/run` (under the retry policy), then `/stream/{id}` is polled until the
+   * job ends. A FAILED job throws its typed error after the chunks before it; stopping early (a
+   * consumer's `break`, an abort, the deadline) cancels the job.
+   */
+  async *stream(request: ExecuteRequest): AsyncGenerator<unknown> {
+    const job = await this.submitJob({ ...request, streaming: true });
+    const headers = this.requireKey(request);
+    yield* readJobStream({
+      request,
+      job,
+      headers,
+      transport: this.transport,
+      slots: this.slots.for(job.address.url).short,
+      defaults: this.defaults,
+      statusOf: (j, call) => this.poller.outcome(call, job.address, j),
+      callState: () => {
+        const call = new CallState(request, '', headers);
+        call.address = job.address;
+        call.jobId = job.jobId;
+        return call;
+      },
+      cancel: () => cancelJob({ endpoint: request.endpoint, where: `${request.endpoint}.${request.method}`, address: job.address, jobId: job.jobId, authorization: headers.authorization!, logger: this.logger, secrets: [this.apiKey] }, this.defaults.cancelTimeoutMs),
+      secrets: [this.apiKey],
+    });
+  }
+
+  /** Submits through `/run` under the retry policy and returns where the job runs. */
+  private submitJob(request: ExecuteRequest): Promise<SpawnedJob> {
+    return this.run(request, async (call, address) => {
       const route = this.submission(call, address);
       const release = await route.slots.acquire(call.request.budget.signal);
       call.request.observer?.submitting(address, call.submissions + 1, 'run');
@@ -216,7 +250,7 @@ export class RunpodExecutor extends HttpExecutor {
     const wait = Math.min(MAX_RUNSYNC_WAIT_MS, Math.max(MIN_RUNSYNC_WAIT_MS, Math.floor(wanted)));
     const slots = this.slots.for(address.url);
     // Progress is read from /status polls, so a call that wants it is polled from the start.
-    const polled = call.request.onProgress !== undefined || call.request.submitOnly === true;
+    const polled = call.request.onProgress !== undefined || call.request.submitOnly === true || call.request.streaming === true;
     const useRun = (wanted < MIN_RUNSYNC_WAIT_MS || slots.long.free === 0 || polled) && call.bodyBytes <= this.runPayloadLimit;
     return useRun ? { route: '/run', wait, slots: slots.short } : { route: '/runsync', wait, slots: slots.long };
   }

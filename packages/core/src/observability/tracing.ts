@@ -80,7 +80,7 @@ export class CallTrace implements CallObserver {
     private readonly metrics: SwitchyardMetrics,
     readonly endpoint: string,
     readonly method: string,
-    callId: string,
+    readonly callId: string,
     startedAt: number,
     outerTraceparent: string | undefined,
   ) {

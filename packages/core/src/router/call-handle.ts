@@ -5,7 +5,7 @@ import { InvalidAddressError, InvalidRequestError } from '../errors';
 import type { Executor } from '../executor/executor';
 import { CallBudget } from '../resilience/call-budget';
 import type { Serializer } from '../serialization/serializer';
-import { spawnerOf, type SpawnedCall } from './remote-router';
+import { spawnerOf, type SpawnedCall } from './job-executor';
 
 /** Options of `handle.result()`. */
 export interface ResultOptions {

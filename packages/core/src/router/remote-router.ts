@@ -5,7 +5,6 @@ import type { Directory } from '../directory/directory';
 import type { EndpointAddress } from '../directory/endpoint-address';
 import { ConfigurationError, DirectoryUnavailableError, MethodNotRemoteError, RouteNotFoundError } from '../errors';
 import type { ExecuteRequest, Executor } from '../executor/executor';
-import type { RunpodExecutor, SpawnedJob } from '../executor/runpod-executor';
 import { contractHash } from '../manifest/contract';
 import type { Logger } from '../observability/logger';
 import type { SwitchyardMetrics } from '../observability/metrics';
@@ -15,6 +14,7 @@ import { CallBudget } from '../resilience/call-budget';
 import type { Serializer } from '../serialization/serializer';
 import { WIRE_VERSION, type Invocation } from '../serialization/wire';
 import { childTraceparent, currentCallContext, withCallContext } from './call-context';
+import { spawnerOf, type SpawnedCall } from './job-executor';
 import type { CallOptions } from './runtime-types';
 
 /** What the router needs from its runtime. */
@@ -33,26 +33,6 @@ export interface RemoteRouterDeps {
   fallback: FallbackPolicy;
   /** A local instance of a (non-hosted) endpoint class, for an explicit local fallback. */
   localInstance(metadata: EndpointMetadata): object;
-}
-
-/** What handles need of an executor: RunpodExecutor's job operations. */
-export type JobExecutor = Pick<RunpodExecutor, 'spawn' | 'awaitJob' | 'jobStatus' | 'cancelSpawned'>;
-
-/** A call `spawn` submitted: the endpoint and method, where the job runs and its id. */
-export interface SpawnedCall extends SpawnedJob {
-  endpoint: string;
-  method: string;
-  /** The job runs on a foreign endpoint: its output is the handler's, not a Switchyard result. */
-  foreign?: boolean;
-}
-
-/** The executor's job operations, or ConfigurationError when it has none (a custom executor). */
-export function spawnerOf(executor: Executor, endpoint: string): JobExecutor {
-  const candidate = executor as Partial<JobExecutor>;
-  if (typeof candidate.spawn === 'function' && typeof candidate.awaitJob === 'function' && typeof candidate.jobStatus === 'function' && typeof candidate.cancelSpawned === 'function') {
-    return candidate as JobExecutor;
-  }
-  throw new ConfigurationError(`the executor of endpoint "${endpoint}" cannot spawn jobs (it has no spawn/awaitJob/jobStatus/cancelSpawned); use the default RunpodExecutor.`, { endpoint });
 }
 
 /**
@@ -103,13 +83,7 @@ export class RemoteRouter {
   private async send(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions, mode: 'call' | 'spawn', foreign?: { input: unknown }): Promise<unknown> {
     const method = this.route(metadata, routeName);
     const outer = currentCallContext();
-    const budget = CallBudget.start({
-      timeoutMs: options.timeoutMs ?? method.timeoutMs ?? this.deps.defaults.callTimeoutMs,
-      deadline: outer?.deadline,
-      signals: [options.signal, outer?.signal],
-      endpoint: metadata.name,
-      method: method.name,
-    });
+    const budget = this.budgetOf(metadata, method, options, outer);
     try {
       budget.throwIfOver();
       const where = `${metadata.target.name}.${method.property}`;
@@ -123,30 +97,9 @@ export class RemoteRouter {
       const traced = new CallTrace(this.deps.metrics, metadata.name, method.name, callId, budget.startedAt, outer?.traceparent);
       let invocation: Invocation | undefined;
       try {
-        invocation = {
-          sy: WIRE_VERSION,
-          endpoint: metadata.name,
-          method: method.name,
-          args: foreign ? { json: [] } : this.deps.serializer.encodeArgs(args, where, method.paramTypes),
-          callId,
-          deadline: budget.deadline,
-          // The client span's context when a tracer records it, else a child id of the same trace.
-          traceparent: traceparentOf(traced.span) ?? childTraceparent(outer?.traceparent, randomHex),
-          contract: foreign ? undefined : this.contractOf(metadata),
-        };
-        const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
-        const request: ExecuteRequest = {
-          endpoint: metadata.name,
-          method: method.name,
-          addresses: this.rotate(metadata.name, addresses),
-          invocation,
-          budget,
-          idempotent: method.idempotent,
-          retries: method.retries,
-          observer: traced,
-          onProgress: options.onProgress && this.progressDecoder(where, options.onProgress),
-          foreign,
-        };
+        const built = this.buildRequest(metadata, method, where, addresses, args, options, budget, traced, foreign);
+        invocation = built.invocation;
+        const { request, executor } = built;
         if (mode === 'spawn') {
           const job = await spawnerOf(executor, metadata.name).spawn(request);
           this.ended(where, traced, invocation, budget);
@@ -163,6 +116,100 @@ export class RemoteRouter {
     } finally {
       budget.dispose();
     }
+  }
+
+  /**
+   * A streaming method's call: the decoded chunks, as the worker yields them. Stopping early
+   * (`break`, an abort, the deadline) cancels the job and stops the generator on the worker; a
+   * failure mid-stream is thrown, as the same typed error a plain call gets, after the chunks
+   * before it.
+   */
+  async *stream(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): AsyncGenerator<unknown> {
+    const method = this.route(metadata, routeName);
+    const outer = currentCallContext();
+    const budget = this.budgetOf(metadata, method, options, outer);
+    try {
+      budget.throwIfOver();
+      const where = `${metadata.target.name}.${method.property}`;
+      const addresses = await this.resolve(metadata, method, where);
+      if (addresses === 'local') {
+        const instance = this.deps.localInstance(metadata) as Record<string, (...a: unknown[]) => AsyncIterable<unknown>>;
+        yield* instance[method.property](...args);
+        return;
+      }
+      const callId = options.callId ?? randomUUID();
+      const traced = new CallTrace(this.deps.metrics, metadata.name, method.name, callId, budget.startedAt, outer?.traceparent);
+      let invocation: Invocation | undefined;
+      let outcome: { error?: unknown } | undefined;
+      try {
+        const built = this.buildRequest(metadata, method, where, addresses, args, options, budget, traced);
+        invocation = built.invocation;
+        const executor = built.executor as Executor & { stream?: (request: ExecuteRequest) => AsyncIterable<unknown> };
+        if (typeof executor.stream !== 'function') {
+          throw new ConfigurationError(`the executor of endpoint "${metadata.name}" cannot read streams (it has no stream()); use the default executors.`, { endpoint: metadata.name });
+        }
+        for await (const encoded of executor.stream(built.request)) yield this.deps.serializer.decode(encoded, `chunk of ${where}`);
+        outcome = {};
+      } catch (error) {
+        outcome = { error };
+        throw error;
+      } finally {
+        // A consumer that stopped early ends the call too; its span says so.
+        this.ended(where, traced, invocation, budget, outcome ? outcome.error : Object.assign(new Error('the consumer stopped reading'), { name: 'StreamStopped' }));
+      }
+    } finally {
+      budget.dispose();
+    }
+  }
+
+  private budgetOf(metadata: EndpointMetadata, method: RemoteMethodMetadata, options: CallOptions, outer: ReturnType<typeof currentCallContext>): CallBudget {
+    return CallBudget.start({
+      timeoutMs: options.timeoutMs ?? method.timeoutMs ?? this.deps.defaults.callTimeoutMs,
+      deadline: outer?.deadline,
+      signals: [options.signal, outer?.signal],
+      endpoint: metadata.name,
+      method: method.name,
+    });
+  }
+
+  /** The invocation and the executor request of one remote call. */
+  private buildRequest(
+    metadata: EndpointMetadata,
+    method: RemoteMethodMetadata,
+    where: string,
+    addresses: EndpointAddress[],
+    args: unknown[],
+    options: CallOptions,
+    budget: CallBudget,
+    traced: CallTrace,
+    foreign?: { input: unknown },
+  ): { invocation: Invocation; request: ExecuteRequest; executor: Executor } {
+    const outer = currentCallContext();
+    const invocation: Invocation = {
+      sy: WIRE_VERSION,
+      endpoint: metadata.name,
+      method: method.name,
+      args: foreign ? { json: [] } : this.deps.serializer.encodeArgs(args, where, method.paramTypes),
+      callId: traced.callId,
+      deadline: budget.deadline,
+      // The client span's context when a tracer records it, else a child id of the same trace.
+      traceparent: traceparentOf(traced.span) ?? childTraceparent(outer?.traceparent, randomHex),
+      contract: foreign ? undefined : this.contractOf(metadata),
+    };
+    const executor = metadata.type === 'load-balancer' ? this.deps.loadBalancerExecutor : this.deps.executor;
+    const request: ExecuteRequest = {
+      endpoint: metadata.name,
+      method: method.name,
+      addresses: this.rotate(metadata.name, addresses),
+      invocation,
+      budget,
+      idempotent: method.idempotent,
+      retries: method.retries,
+      observer: traced,
+      onProgress: options.onProgress && this.progressDecoder(where, options.onProgress),
+      foreign,
+    };
+    return { invocation, request, executor };
   }
 
   /** Ends the call's span and metrics, and writes its debug line: what was called, where it ran, how it ended, how long it took. */

@@ -1,8 +1,8 @@
 import type { Constructor, EndpointMetadata } from '@switchyard/decorators';
 import { MethodNotRemoteError, SwitchyardError } from '../errors';
 
-/** Sends one routed call; the proxy knows nothing of directories or executors. */
-export type RemoteInvoker = (method: string, args: unknown[]) => Promise<unknown>;
+/** Sends one routed call (a promise, or the async iterable of a streaming method); the proxy knows nothing of directories or executors. */
+export type RemoteInvoker = (method: string, args: unknown[]) => unknown;
 
 /** Marks router proxies. A private symbol, not `Symbol.for`: nothing outside this module can forge it. */
 const ROUTER_PROXY = Symbol('switchyard.router-proxy');
@@ -16,7 +16,7 @@ const ROUTER_PROXY = Symbol('switchyard.router-proxy');
 export function createRouterProxy<T>(cls: Constructor<T>, metadata: EndpointMetadata, invoke: RemoteInvoker): T {
   const routes = new Map<string, string>(); // property name → route name
   for (const m of metadata.methods) routes.set(m.property, m.name);
-  const callers = new Map<string, (...args: unknown[]) => Promise<unknown>>();
+  const callers = new Map<string, (...args: unknown[]) => unknown>();
   const label = `[RouterProxy ${cls.name} → endpoint ${metadata.name}]`;
 
   const target = Object.create(cls.prototype) as object;

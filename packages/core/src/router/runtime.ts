@@ -22,7 +22,7 @@ import { RouteSelection } from './route-selection';
 import { handleFromId, makeHandle, parseHandleId, type CallHandle, type HandleContext } from './call-handle';
 import { mapCalls, type MapOptions, type MapRun } from './fan-out';
 import { checkForeignOutput, type ForeignClient, type ForeignEndpoint } from './foreign';
-import type { SpawnedCall } from './remote-router';
+import type { SpawnedCall } from './job-executor';
 import { createRouterProxy } from './router-proxy';
 import { checkHosting, defaultDirectory, hostedEndpoints, runtimeManifest } from './runtime-components';
 import type { CallOptions, MethodArgs, MethodKeys, MethodResult, Runtime } from './runtime-types';
@@ -141,7 +141,7 @@ class SwitchyardRuntime implements Runtime {
     if (this.routes.registration(metadata) === 'instance') {
       this.container.register(cls, { useClass: cls }, { lifecycle: Lifecycle.ContainerScoped });
     } else {
-      const proxy = createRouterProxy(cls, metadata, (method, args) => this.router.invoke(metadata, method, args));
+      const proxy = createRouterProxy(cls, metadata, (method, args) => this.router.route(metadata, method).streaming ? this.router.stream(metadata, method, args) : this.router.invoke(metadata, method, args));
       this.container.register(cls, { useValue: proxy });
     }
     // Through @inject(Class) and @inject(delay(() => Class)) too: read here, not at declaration,
@@ -179,7 +179,10 @@ class SwitchyardRuntime implements Runtime {
     this.prepare(cls);
     const argList = args as unknown as unknown[];
     const route = this.routes.forCall(cls, method);
-    if (route.kind === 'remote') return (await this.router.invoke(route.metadata, route.method.name, argList, options)) as MethodResult<T, K>;
+    if (route.kind === 'remote') {
+      if (route.method.streaming) return this.router.stream(route.metadata, route.method.name, argList, options) as MethodResult<T, K>;
+      return (await this.router.invoke(route.metadata, route.method.name, argList, options)) as MethodResult<T, K>;
+    }
     const fn = route.target[method];
     if (typeof fn !== 'function') {
       throw new MethodNotRemoteError(`${cls.name}.${method} is not a method of the ${route.kind} instance, so it cannot be called. Check the name.`, {

@@ -65,14 +65,16 @@ describe('loading an ES module entry (compiled CLI)', () => {
     expect(result.stdout).toContain('(1 endpoint, 1 method)');
   });
 
-  it('exits 1 naming the file and the reason when a top-level await rejects', async () => {
+  it('exits 1 naming the file, the reason and where it was thrown when a top-level await rejects, then the stack', async () => {
     writeFileSync(join(dir, 'rejects.mjs'), esmEntry("await Promise.reject(new Error('no config after await'));"));
 
     const result = await switchyard(['build', '--entry', 'rejects.mjs'], dir);
 
     expect(result.code).toBe(1);
+    const file = join(dir, 'rejects.mjs');
     expect(result.stderr).toBe(
-      `error: ${join(dir, 'rejects.mjs')}: entry module failed to load (no config after await). Pass the compiled JavaScript module (run your build first), or for TypeScript run the CLI with node -r @swc-node/register.\n`,
+      `error: ${file}: entry module failed to load (no config after await): Error thrown at ${file}:2:22. Fix the code there (rebuild if it is compiled) and run the command again.\n` +
+        `Error: no config after await\n    at ${pathToFileURL(file).href}:2:22\n`,
     );
   });
 });

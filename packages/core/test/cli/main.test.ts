@@ -92,11 +92,15 @@ describe('switchyard CLI (in process)', () => {
       expect(result.stderr).toContain(`${join(dir, 'dist', 'missing.js')}: entry module not found. Pass the compiled module`);
     });
 
-    it('exits 1 with the reason when the entry module throws while loading', async () => {
-      const result = await run('build', '--entry', join(FIXTURES, 'throws-on-load.ts'));
+    it('exits 1 with the reason, where it was thrown and its stack when the entry module throws while loading; no TypeScript hint', async () => {
+      const entry = join(FIXTURES, 'throws-on-load.ts');
+      const result = await run('build', '--entry', entry);
 
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('entry module failed to load (boom while loading the entry module)');
+      expect(result.stderr).toMatch(
+        new RegExp(`^error: ${entry}: entry module failed to load \\(boom while loading the entry module\\): Error thrown at ${entry}:2:7\\. Fix the code there \\(rebuild if it is compiled\\) and run the command again\\.\nError: boom while loading the entry module\n    at .*${entry}:2:7`),
+      );
+      expect(result.stderr).not.toContain('TypeScript');
     });
 
     it('exits 1 when the entry module declares no endpoints', async () => {

@@ -104,8 +104,8 @@ describe('serve() in http mode: a job\'s policy (executionTimeout, ttl)', () => 
     expect(aborted.name).toBe('DeadlineExceededError');
     expect(aborted.message).toContain('outlived its policy.ttl of 10000 ms (counted from its submission), so it was deleted');
     expect(aborted.at - submittedAt).toBeGreaterThanOrEqual(9_900);
-    // A finished job is forgotten at its ttl too, well before its 30-minute result retention
-    // (it was submitted a little after ttl-running, so its ttl ends a little later).
+    // A finished job is forgotten at its ttl too, well before its 30-minute result retention.
+    // It was submitted a moment after the running one, so its ttl ends a moment later.
     await eventually(async () => ((await status(ids['ttl-finished']!)).status === 404 ? true : undefined), 100);
   });
 });

@@ -8,6 +8,7 @@ import { BUILD_SOURCE } from '../../manifest/build';
 import { assertSinglePeerCopies } from '../../peer-dependencies';
 import { loadEntryModule } from '../entry-module';
 import type { CliIo } from '../io';
+import { addCommandHelp, required } from '../help-text';
 import { formatTable } from '../table';
 
 /** Manifest file written by `switchyard build` when --out is not given. */
@@ -27,13 +28,18 @@ export interface BuildCommandOptions {
  * when set, pins `generatedAt` for reproducible builds.
  */
 export function register(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('build')
     .description('build the manifest from the @Endpoint classes an entry module imports')
-    .requiredOption('--entry <module>', 'compiled module that imports your @Endpoint classes (relative to the current directory)')
+    .requiredOption('--entry <module>', required('compiled module that imports your @Endpoint classes (relative to the current directory)'))
     .option('--out <file>', 'where to write the manifest', DEFAULT_MANIFEST_FILE)
     .option('--project <name>', 'project name in the manifest (default: "name" of ./package.json, else the folder name)')
     .action((options: BuildCommandOptions) => runBuild(options, io));
+  addCommandHelp(command, {
+    required: ['--entry <module>'],
+    env: [['SOURCE_DATE_EPOCH', 'seconds since 1970: pins generatedAt, for reproducible builds']],
+    examples: ['npx tsc && npx switchyard build --entry dist/app.js', 'npx switchyard build --entry dist/app.js --out deploy/switchyard.manifest.json --project photo-app'],
+  });
 }
 
 /** The build command itself; exported for the CLI's in-process tests. */

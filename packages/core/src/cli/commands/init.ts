@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SwitchyardError } from '../../errors';
+import { addCommandHelp } from '../help-text';
 import type { CliIo } from '../io';
 import { starterFiles, type StarterVersions } from '../init-templates';
 
@@ -47,13 +48,16 @@ const PACKAGE_NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
  * build/dev/test scripts and exact versions) into `dir` (default: the current folder).
  */
 export function register(program: Command, io: CliIo): void {
-  program
+  const command = program
     .command('init')
     .description('write a starter app: two endpoints calling each other, tests, tsconfig and package.json')
     .argument('[dir]', 'folder to write the app into (created if missing)', '.')
     .option('--esm', 'write an ES module app ("type": "module") instead of CommonJS')
     .option('--name <name>', 'package name (default: the folder name)', packageNameOption)
     .action((dir: string, options: InitCommandOptions) => runInit(dir, options, io));
+  addCommandHelp(command, {
+    examples: ['npx @switchyard/core init my-app', 'npx @switchyard/core init my-app --esm --name @acme/shop', '# then', 'cd my-app && npm install && npm run dev'],
+  });
 }
 
 /**

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadManifest } from '../../manifest';
+import { addCommandHelp } from '../help-text';
 import type { CliIo } from '../io';
 
 /**
@@ -9,11 +10,13 @@ import type { CliIo } from '../io';
  */
 export function register(program: Command, io: CliIo): void {
   const manifest = program.command('manifest').description('inspect manifest files');
-  manifest
+  const validate = manifest
     .command('validate')
     .description('check a manifest file; exit 0 if valid, 1 with the ManifestError if not')
     .argument('<file>', 'manifest file (relative to the current directory)')
     .action((file: string) => runValidate(file, io));
+  addCommandHelp(validate, { examples: ['npx switchyard manifest validate switchyard.manifest.json'] });
+  addCommandHelp(manifest, { examples: ['npx switchyard manifest validate switchyard.manifest.json'] });
 }
 
 /** The validate command itself; throws ManifestError when the file is invalid. */
