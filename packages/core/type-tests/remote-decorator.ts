@@ -1,5 +1,5 @@
 // Type tests of @Remote: a remote call is always asynchronous, so only methods returning a
-// Promise may be decorated. Run by `pnpm test` and `pnpm typecheck` (tsc --noEmit); every
+// Promise, and streaming methods (async generators, returning an AsyncIterable), may be decorated. Run by `pnpm test` and `pnpm typecheck` (tsc --noEmit); every
 // `@ts-expect-error` line must be an error, or the project fails to compile.
 import 'reflect-metadata';
 import { Endpoint, Remote } from '@switchyard/core';
@@ -14,6 +14,22 @@ export class TypedRemote {
   @Remote({ idempotent: true, retries: 2 })
   declaredPromise(): Promise<string> {
     return Promise.resolve('x');
+  }
+
+  @Remote()
+  async *tokens(prompt: string): AsyncGenerator<string> {
+    yield prompt;
+  }
+
+  @Remote({ timeoutMs: 60_000 })
+  async *declaredIterable(n: number): AsyncIterable<number> {
+    yield n;
+  }
+
+  // @ts-expect-error -- a synchronous generator: iterating it would block the worker between values
+  @Remote()
+  *syncGenerator(): Generator<number> {
+    yield 1;
   }
 
   // @ts-expect-error -- a synchronous method: its proxy would return a Promise typed as a number

@@ -62,7 +62,11 @@ export interface RemoteMethodMetadata {
   idempotent: boolean;
   retries: number;
   fallback: FallbackPolicy;
-  /** An `async *` method: the caller gets an AsyncIterable of the values it yields. */
+  /**
+   * True for a streaming method (an async generator, `async *name()`): the caller receives each
+   * yielded value as it is produced instead of one result. `@Remote` always sets it (false for
+   * Promise-returning methods); absent in hand-built metadata means false.
+   */
   streaming?: boolean;
 }
 

@@ -26,6 +26,7 @@ describe('@Endpoint and @Remote metadata', () => {
         retries: 0,
         rest: false,
         fallback: 'none',
+        streaming: false,
       },
     ]);
   });

@@ -89,6 +89,7 @@ export function buildManifest(endpoints?: ReadonlyArray<Constructor | EndpointMe
         retries: m.retries,
         fallback: m.fallback,
         arity: m.arity,
+        ...(m.streaming === true ? { streaming: true } : {}),
       })),
       dependsOn: dependsOn.get(name),
       contract: contractHash(meta),

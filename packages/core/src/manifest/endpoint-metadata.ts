@@ -24,6 +24,7 @@ export function metadataFromManifest(name: string, entry: ManifestEndpoint): End
       idempotent: m.idempotent,
       retries: m.retries,
       fallback: 'none' as const,
+      streaming: m.streaming ?? false,
     })),
   };
 }

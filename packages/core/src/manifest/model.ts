@@ -64,6 +64,15 @@ export class ManifestMethod {
   /** Number of declared parameters; part of the contract hash. */
   @Expect('a non-negative integer', (v) => isIntegerAtLeast(v, 0))
   arity!: number;
+
+  /**
+   * True for a streaming method (an async generator): its caller reads a stream of values, not
+   * one result. Part of the contract hash. Written only when true; absent means false, so
+   * manifests written before streaming existed read unchanged.
+   */
+  @ValidateIf((method: ManifestMethod) => method.streaming !== undefined)
+  @Expect('true or false', (v) => typeof v === 'boolean')
+  streaming?: boolean;
 }
 
 /** Deployment hints of an endpoint. Every field is optional; absent means the deployer's default. */

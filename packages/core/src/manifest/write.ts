@@ -67,6 +67,7 @@ function methodToPlain(method: ManifestMethod): Record<string, unknown> {
     retries: method.retries,
     fallback: method.fallback,
     arity: method.arity,
+    ...(method.streaming === true ? { streaming: true } : {}),
   };
 }
 

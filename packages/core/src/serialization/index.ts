@@ -6,4 +6,6 @@ export { asError, errorToFailure, failureJson, failureToError, parseFailure, reb
 export type { ErrorClassLookup, FailureContext } from './failure';
 export { WIRE_VERSION, assertWireOutput, isWireFailureReply, parseInvocation } from './wire';
 export type { Invocation, WireOutput, WireFailureReply } from './wire';
+export { NDJSON_CONTENT_TYPE, assertWireChunk } from './wire';
+export type { WireChunk, WireStreamEnd, WireStreamLine } from './wire';
 export type { WireFailure } from '../errors';

@@ -29,11 +29,34 @@ export interface WireOutput {
   result: EncodedValue;
 }
 
-/** A load-balancer worker's failure reply: `{"sy": 1, "error": WireFailure}` (any HTTP status). */
+/** A load-balancer worker's failure reply: `{"sy": 1, "error": WireFailure}` (any HTTP status), and the last line of a stream that failed. */
 export interface WireFailureReply {
   sy: typeof WIRE_VERSION;
   error: unknown;
 }
+
+/**
+ * One value a streaming (`async *`) method yielded, encoded like a result:
+ * `{"sy": 1, "chunk": <superjson>}`. It travels as the `output` of one entry of a job's
+ * `/stream` reply (http mode, RunPod), as the body `{"output": WireChunk}` of one job-stream
+ * POST (runpod mode), and as one NDJSON line (load-balancer mode).
+ */
+export interface WireChunk {
+  sy: typeof WIRE_VERSION;
+  chunk: EncodedValue;
+}
+
+/** The last NDJSON line of a load-balancer stream that ended normally: `{"sy": 1, "end": true}`. */
+export interface WireStreamEnd {
+  sy: typeof WIRE_VERSION;
+  end: true;
+}
+
+/** One NDJSON line of a load-balancer streaming reply: a chunk, the end, or the failure that ended the stream. */
+export type WireStreamLine = WireChunk | WireStreamEnd | WireFailureReply;
+
+/** Content type of a load-balancer streaming reply: one JSON object per line. */
+export const NDJSON_CONTENT_TYPE = 'application/x-ndjson';
 
 function fail(problem: string, details: string[] = []): never {
   throw new InvalidRequestError(`invalid Switchyard invocation: ${problem}`, { details });
@@ -102,5 +125,25 @@ export function assertWireOutput(value: unknown, where: string, origin: string):
     `${where}: ${origin} answered with ${preview(value)}, which is not a Switchyard result ({"sy":1,"result":{"json":…}}). ` +
       'The endpoint is probably not running a Switchyard worker: deploy it with `switchyard serve` (or serve()) for this endpoint.',
     { position: `result of ${where}` },
+  );
+}
+
+/**
+ * Checks that one streamed value looks like a Switchyard chunk, `{"sy": 1, "chunk": {...}}`, and
+ * returns it typed; anything else is a SerializationError naming where it came from.
+ *
+ * @param where `endpoint.method`, for messages.
+ * @param origin where it came from, e.g. `job J on http://…/v2/x (/stream)`.
+ */
+export function assertWireChunk(value: unknown, where: string, origin: string): WireChunk {
+  const v = value as Partial<WireChunk> | null;
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && v.sy === WIRE_VERSION) {
+    const chunk = v.chunk as unknown;
+    if (chunk !== null && typeof chunk === 'object' && 'json' in chunk) return v as WireChunk;
+  }
+  throw new SerializationError(
+    `${where}: ${origin} streamed ${preview(value)}, which is not a Switchyard chunk ({"sy":1,"chunk":{"json":…}}). ` +
+      'The endpoint is probably not running a Switchyard worker of this version: deploy caller and worker from the same Switchyard version.',
+    { position: `chunk of ${where}` },
   );
 }

@@ -36,6 +36,11 @@ export class CallOutcomeCache<T> {
     return this.entries.size;
   }
 
+  /** True when `key` was seen within the TTL (its call runs or its outcome is remembered). */
+  has(key: string): boolean {
+    return this.entries.has(key);
+  }
+
   /**
    * The outcome for `key`: the remembered one if the key was seen within the TTL, else the
    * result of `run()`, which is remembered unless `keep` says otherwise once it resolves (a

@@ -1,7 +1,7 @@
 import type { AbortSource } from '../resilience/lazy-abort';
 import type { WireFailure } from '../errors';
 import type { EncodedValue } from '../serialization/serializer';
-import type { WIRE_VERSION, WireOutput } from '../serialization/wire';
+import type { WIRE_VERSION, WireChunk, WireOutput } from '../serialization/wire';
 
 /**
  * A progress update as it travels: the `output` of an IN_PROGRESS job, `{"sy": 1, "progress":
@@ -35,14 +35,33 @@ export interface JobContext {
    * mode): `reportProgress` then does nothing.
    */
   progress?: (update: WireProgress) => void;
+  /**
+   * Carries a streaming method's chunks to the caller, in order. The dispatcher awaits each
+   * call before it resumes the generator, so a transport applies backpressure by resolving only
+   * when it can take the next chunk; a rejection ends the stream as FAILED with that error.
+   * Undefined when the transport has no stream channel: a streaming method then fails with a
+   * ConfigurationError without running.
+   */
+  emit?: (chunk: WireChunk) => Promise<void>;
 }
 
 /**
- * The result of one job in RunPod's terms: COMPLETED with output, or FAILED with the failure
+ * The result of one job in RunPod's terms: COMPLETED with output; COMPLETED after a stream
+ * (`chunks`: how many went through `emit`; a stream has no result); or FAILED with the failure
  * (each transport writes it its own way: a JSON string in a job's `error`, a load-balancer
  * `{"sy":1,"error":…}` reply) and the HTTP status a direct reply should use (a transport hint).
+ * A FAILED job of a streaming method has `chunks` too (0 when it failed before the first), so
+ * a transport can end its stream.
  */
-export type JobOutcome = { status: 'COMPLETED'; output: WireOutput } | { status: 'FAILED'; failure: WireFailure; httpStatus: number };
+export type JobOutcome =
+  | { status: 'COMPLETED'; output: WireOutput }
+  | { status: 'COMPLETED'; output?: undefined; chunks: number }
+  | { status: 'FAILED'; failure: WireFailure; httpStatus: number; chunks?: number };
+
+/** True for an outcome of a streaming method (completed or failed). */
+export function isStreamOutcome(outcome: JobOutcome): boolean {
+  return 'chunks' in outcome && outcome.chunks !== undefined;
+}
 
 /** Maps a job's `input` to a hosted `@Remote` method and runs it. Never throws: failures are outcomes. */
 export interface JobDispatcher {

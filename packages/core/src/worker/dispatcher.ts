@@ -10,11 +10,12 @@ import { CallBudget } from '../resilience/call-budget';
 import { runWithInvocationContext, type CallContext } from '../router/call-context';
 import type { Runtime } from '../router/runtime-types';
 import { errorToFailure } from '../serialization/failure';
-import { WIRE_VERSION, parseInvocation, type Invocation, type WireOutput } from '../serialization/wire';
+import { WIRE_VERSION, parseInvocation, type Invocation, type WireChunk } from '../serialization/wire';
 import { prepareArguments } from './argument-checks';
 import { CallOutcomeCache } from './call-outcome-cache';
 import type { JobContext, JobDispatcher, JobOutcome } from './dispatcher-types';
 import { requestErrorStatus } from './request-status';
+import { runStream } from './stream-runner';
 
 /** The part of a Runtime the dispatcher uses. */
 export type DispatcherRuntime = Pick<Runtime, 'instanceOf' | 'hosts' | 'serializer' | 'logger' | 'defaults'>;
@@ -51,6 +52,13 @@ interface HostedEndpoint {
  * (from the one failure converter) and the HTTP status a direct reply should use (400 bad
  * request, 404 unknown route, 409 contract mismatch, 504 deadline passed, 500 the method threw).
  * A repeated callId gets the first call's outcome and does not run again.
+ *
+ * A streaming (`async *`) method is iterated inside the job's context: each yielded value is
+ * encoded as a WireChunk and handed to the transport's `emit`, which is awaited before the
+ * generator resumes (backpressure). Cancel, stop and the deadline close the generator
+ * (`return()`, so its `finally` runs). It ends COMPLETED with the number of chunks sent, or
+ * FAILED after the chunks already sent. Streams are not replayed: a duplicate callId of an
+ * idempotent streaming method runs again, of any other one is refused (409).
  */
 export class Dispatcher implements JobDispatcher {
   private readonly runtime: DispatcherRuntime;
@@ -99,15 +107,33 @@ export class Dispatcher implements JobDispatcher {
     }
     // Keyed by route as well, so one caller's callId can never replay another route's result.
     const key = `${invocation.endpoint}\u0000${invocation.method}\u0000${invocation.callId}`;
+    const route = this.endpoints.get(invocation.endpoint)?.routes.get(invocation.method);
+    if (route?.streaming === true) {
+      // A stream is not replayed (its chunks went to the first job's consumer): an idempotent
+      // streaming method runs again; any other refuses a callId it has streamed already.
+      if (route.idempotent) return this.run(invocation, context);
+      if (this.outcomes.has(key)) return Promise.resolve(this.streamedAlready(invocation));
+    }
     // A job its transport aborted (cancelled, stopped, timed out, its caller gone) has no outcome
     // worth replaying: a resubmission of the call runs it again.
     return this.outcomes.getOrRun(key, () => this.run(invocation, context), () => !context.signal.aborted);
+  }
+
+  /** The refusal of a duplicate callId of a non-idempotent streaming method. */
+  private streamedAlready({ endpoint, method, callId }: Invocation): JobOutcome {
+    const error = new InvalidRequestError(
+      `call ${callId} of ${endpoint}.${method} was streamed already, and a stream is not replayed: its chunks went to the first job's reader. Call again with a new callId, or declare the method @Remote({ idempotent: true }) to let a resubmission run it again.`,
+      { endpoint, method },
+    );
+    return { ...this.failed(error, 409, endpoint, method), chunks: 0 };
   }
 
   private async run(invocation: Invocation, context: JobContext): Promise<JobOutcome> {
     const { endpoint, method } = invocation;
     const where = `${endpoint}.${method}`;
     let stage: 'request' | 'method' = 'request';
+    /** Chunks sent so far, once the route is known to stream. */
+    let streamed: number | undefined;
     // The method (and every call it makes) stops on cancel or when the deadline passes.
     const budget = CallBudget.until(invocation.deadline, context.signal, { endpoint, method });
     // Labels from the request are bounded to what this worker serves; anything else is "(unknown)".
@@ -121,6 +147,15 @@ export class Dispatcher implements JobDispatcher {
     try {
       const hosted = this.resolveRoute(invocation, context);
       const route = hosted.routes.get(method)!;
+      if (route.streaming === true) {
+        streamed = 0;
+        if (context.emit === undefined) {
+          throw new ConfigurationError(
+            `${where} is a streaming method, but this worker's transport has no channel for its chunks (in runpod mode, RUNPOD_WEBHOOK_POST_STREAM is not set). Serve it with serve() in mode http, load-balancer, or runpod with RUNPOD_WEBHOOK_POST_STREAM set.`,
+            { endpoint, method },
+          );
+        }
+      }
       if (budget.expired) {
         throw new DeadlineExceededError(`the call arrived after its deadline (${new Date(invocation.deadline).toISOString()}), so it was not run. Give the call a longer timeoutMs.`, {
           endpoint,
@@ -156,18 +191,30 @@ export class Dispatcher implements JobDispatcher {
         progress: this.progressOf(context, where, () => running),
         callId: invocation.callId,
       };
-      let result: unknown;
+      const enter = <T>(step: () => T): T => traced.run(() => runWithInvocationContext(callContext, step));
+      let outcome: JobOutcome;
       try {
-        result = await traced.run(() => runWithInvocationContext(callContext, () => (fn as (...a: unknown[]) => unknown).apply(instance, args)));
+        const returned = enter(() => (fn as (...a: unknown[]) => unknown).apply(instance, args));
+        if (streamed === undefined) {
+          const result = await returned;
+          outcome = { status: 'COMPLETED', output: { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) } };
+        } else {
+          const emit = context.emit!;
+          const encode = (value: unknown, n: number): WireChunk => ({ sy: WIRE_VERSION, chunk: this.runtime.serializer.encode(value, `chunk ${n} of ${where}`) });
+          const send = async (chunk: WireChunk): Promise<void> => {
+            await emit(chunk);
+            streamed!++;
+          };
+          outcome = { status: 'COMPLETED', chunks: await runStream({ returned, enter, encode, emit: send, signal: budget.signal, where }) };
+        }
       } finally {
         // Code the method left behind (a timer, a detached promise) reports nothing once it ended.
         running = false;
       }
-      const output: WireOutput = { sy: WIRE_VERSION, result: this.runtime.serializer.encode(result, `result of ${where}`) };
       const ms = Date.now() - budget.startedAt;
       traced.end(ms / 1000);
-      this.logRan(where, invocation, context, ms, 'ok');
-      return { status: 'COMPLETED', output };
+      this.logRan(where, invocation, context, ms, 'ok', streamed);
+      return outcome;
     } catch (error) {
       const ms = Date.now() - budget.startedAt;
       traced.end(ms / 1000, error);
@@ -175,23 +222,29 @@ export class Dispatcher implements JobDispatcher {
       // A request problem gets its 4xx; anything the method threw, or its unserializable result, is 500.
       const status = stage === 'request' ? requestErrorStatus(error) : 500;
       const fields = { endpoint, method, jobId: context.jobId, error };
+      const chunks = streamed === undefined ? {} : { chunks: streamed };
+      if (streamed !== undefined && stage === 'method' && context.signal.aborted) {
+        // A stream's reader that stops early (cancel, break, hang-up) is an ordinary end, not a failure.
+        this.logger.info(`stream of ${where} ended early after ${streamed} chunk(s): its job was cancelled or stopped, or its reader left`, { endpoint, method, jobId: context.jobId });
+        return { ...this.failed(error, status, endpoint, method), ...chunks };
+      }
       if (status === 500 && this.isDeclaredError(error)) {
         // A registered error class is part of the method's contract: the caller gets it as itself.
         this.logger.info('remote method threw a registered error', { endpoint, method, jobId: context.jobId, error: `${(error as Error).name}: ${(error as Error).message}` });
       } else if (status === 500) this.logger.warn('remote method failed', fields);
       else this.logger.info('call refused', { ...fields, status });
-      return this.failed(error, status, endpoint, method);
+      return { ...this.failed(error, status, endpoint, method), ...chunks };
     } finally {
       budget.dispose();
     }
   }
 
   /** The one line per job (at SWITCHYARD_CALL_LOG_LEVEL): what ran, how it ended, how long it took. */
-  private logRan(where: string, invocation: Invocation, context: JobContext, ms: number, outcome: string): void {
+  private logRan(where: string, invocation: Invocation, context: JobContext, ms: number, outcome: string, chunks?: number): void {
     const level = this.runtime.defaults.callLogLevel;
     if (this.logger.enabled?.(level) === false) return;
     const { endpoint, method, callId } = invocation;
-    this.logger[level](`ran ${where}`, { endpoint, method, jobId: context.jobId, callId, traceId: invocation.traceparent?.slice(3, 35), outcome, ms });
+    this.logger[level](`ran ${where}`, { endpoint, method, jobId: context.jobId, callId, traceId: invocation.traceparent?.slice(3, 35), outcome, ms, ...(chunks === undefined ? {} : { chunks }) });
   }
 
   /** The call context's progress reporter: encodes each update and hands it to the transport while the method runs. */
@@ -240,7 +293,7 @@ export class Dispatcher implements JobDispatcher {
     return cls !== undefined && (BUILTIN_ERROR_CLASSES as Record<string, unknown>)[error.name] !== cls && error instanceof cls;
   }
 
-  private failed(error: unknown, httpStatus: number, endpoint?: string, method?: string): JobOutcome {
+  private failed(error: unknown, httpStatus: number, endpoint?: string, method?: string): Extract<JobOutcome, { status: 'FAILED' }> {
     return { status: 'FAILED', failure: errorToFailure(error, { endpoint, method }), httpStatus };
   }
 }

@@ -7,6 +7,7 @@ import { WIRE_VERSION } from '../serialization/wire';
 import type { SwitchyardMetrics } from '../observability/metrics';
 import type { JobDispatcher, JobOutcome } from './dispatcher-types';
 import { answerMetrics, METRICS_PATH } from './metrics-route';
+import { NdjsonReply } from './ndjson-reply';
 
 /** Options of {@link LoadBalancerApi}. */
 export interface LoadBalancerApiOptions {
@@ -49,8 +50,10 @@ export function answerHealth(req: IncomingMessage, res: ServerResponse, path: st
 /**
  * The worker side of a RunPod load-balancing endpoint: `POST /execute` takes a Switchyard
  * invocation as the JSON body (never code) and replies 200 with the WireOutput, or the
- * outcome's status (400/404/409/504/500) with `{"sy": 1, "error": <WireFailure>}`. If the caller
- * disconnects before the reply, the method's AbortSignal fires.
+ * outcome's status (400/404/409/504/500) with `{"sy": 1, "error": <WireFailure>}`. A streaming
+ * method's reply is 200 NDJSON (ndjson-reply.ts): `{"sy":1,"chunk":…}` per value, then
+ * `{"sy":1,"end":true}`, or `{"sy":1,"error":…}` when it fails after its first chunk. If the caller
+ * disconnects before the reply ends, the method's AbortSignal fires (and a stream's generator is closed).
  */
 export class LoadBalancerApi {
   state: HealthState = 'starting';
@@ -105,14 +108,19 @@ export class LoadBalancerApi {
     const endpoint = (invocation as { endpoint?: unknown } | null)?.endpoint;
     const counted = typeof endpoint === 'string' && this.running.has(endpoint) ? endpoint : undefined;
     if (counted) this.running.set(counted, this.running.get(counted)! + 1);
+    const stream = new NdjsonReply(res);
     let outcome: JobOutcome;
     try {
-      outcome = await this.options.dispatcher.dispatch(invocation, { jobId, signal: controller });
+      outcome = await this.options.dispatcher.dispatch(invocation, { jobId, signal: controller, emit: (chunk) => stream.write(chunk) });
     } finally {
       if (counted) this.running.set(counted, this.running.get(counted)! - 1);
     }
     if (outcome.status === 'COMPLETED') {
-      sendJson(res, 200, outcome.output);
+      if ('chunks' in outcome) stream.end({ sy: WIRE_VERSION, end: true });
+      else sendJson(res, 200, outcome.output);
+    } else if (stream.started) {
+      // The failure ends a stream that has begun; before its first chunk it is an ordinary error reply.
+      stream.end({ sy: WIRE_VERSION, error: outcome.failure });
     } else {
       sendJson(res, outcome.httpStatus, { sy: WIRE_VERSION, error: outcome.failure });
     }

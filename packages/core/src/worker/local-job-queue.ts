@@ -6,9 +6,10 @@ import { LazyAbort } from '../resilience/lazy-abort';
 import { failureJson } from '../serialization/failure';
 import type { JobDispatcher } from './dispatcher-types';
 import type { JobPolicy } from './job-policy';
-import { isTerminal, type Job, type JobView, type QueueHealth } from './local-job';
+import { isTerminal, viewOf, type Job, type JobStreamView, type JobView, type QueueHealth } from './local-job';
+import { JobStream } from './local-job-stream';
 
-export { isTerminal, type JobView, type LocalJobStatus, type QueueHealth } from './local-job';
+export { isTerminal, type JobStreamView, type JobView, type LocalJobStatus, type QueueHealth } from './local-job';
 
 /** Options of {@link LocalJobQueue}. */
 export interface LocalJobQueueOptions {
@@ -30,6 +31,7 @@ function timer(ms: number, fire: () => void): NodeJS.Timeout {
 /**
  * The job table of one endpoint in the local RunPod-compatible API: a FIFO queue in front of a
  * fixed number of slots, job records for `/status` (with the latest progress while a job runs),
+ * a bounded chunk buffer per streaming job for `/stream` (local-job-stream.ts),
  * cancellation that aborts the job's signal, a job's `policy` (executionTimeout: TIMED_OUT and
  * aborted; ttl: deleted, aborted if running), and results that expire after their retention
  * time (or when too many are kept).
@@ -47,6 +49,8 @@ export class LocalJobQueue {
   private readonly idle: Array<() => void> = [];
   private readonly concurrency: number;
   private busySlots = 0;
+  /** Set by drain(): a stream can no longer be read through a server that stops accepting connections. */
+  private draining = false;
   private completedCount = 0;
   private failedCount = 0;
 
@@ -94,7 +98,7 @@ export class LocalJobQueue {
   /** The job's current view, or undefined if unknown or expired. */
   view(id: string): JobView | undefined {
     const job = this.find(id);
-    return job ? this.describe(job) : undefined;
+    return job ? viewOf(job) : undefined;
   }
 
   /** Waits until the job is terminal or `waitMs` passed; then its view (undefined if it expired meanwhile). */
@@ -111,7 +115,26 @@ export class LocalJobQueue {
       });
     }
     // A job whose ttl passed meanwhile is gone.
-    return this.find(id) ? this.describe(job) : undefined;
+    return this.find(id) ? viewOf(job) : undefined;
+  }
+
+  /**
+   * A `/stream` read: the chunks buffered since the last read, waiting up to `waitMs` for one (or
+   * the job's end) when none is buffered. The status is read with the drain, so a terminal
+   * status comes only with (or after) the job's last chunks. `gone` aborts the wait when the
+   * reader hangs up, and then nothing is drained, so no chunk is lost to a closed connection.
+   * Undefined if the job is unknown or expired.
+   */
+  async readStream(id: string, waitMs: number, gone?: AbortSignal): Promise<JobStreamView | undefined> {
+    const job = this.find(id);
+    if (!job) return undefined;
+    job.stream ??= new JobStream();
+    if (!isTerminal(job.status)) await job.stream.waitForChunk(waitMs, gone);
+    if (!this.find(id)) return undefined;
+    const chunks = gone?.aborted ? [] : job.stream.drain();
+    const view: JobStreamView = { id: job.id, status: job.status, stream: chunks.map((output) => ({ output })) };
+    if (job.status === 'FAILED') view.error = job.error;
+    return view;
   }
 
   /**
@@ -129,7 +152,7 @@ export class LocalJobQueue {
       this.finish(job, 'CANCELLED');
       job.cancellation.abort();
     }
-    return this.describe(job);
+    return viewOf(job);
   }
 
   /** Cancels every queued job; returns how many. */
@@ -147,9 +170,15 @@ export class LocalJobQueue {
     };
   }
 
-  /** Cancels queued jobs and waits for running ones to finish. */
+  /**
+   * Cancels queued jobs and waits for running ones to finish. Running streams are cancelled
+   * (their generators closed): once the server stops accepting connections, nobody could read
+   * the rest of them, and a full buffer would hold the job forever.
+   */
   async drain(): Promise<void> {
+    this.draining = true;
     this.purgeQueue();
+    for (const job of [...this.active.values()]) if (job.stream?.started === true) this.cancel(job.id);
     if (this.busySlots > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
@@ -181,11 +210,20 @@ export class LocalJobQueue {
         progress: (update) => {
           if (job.status === 'IN_PROGRESS') job.progress = update;
         },
+        emit: (chunk) => {
+          if (job.status !== 'IN_PROGRESS') return Promise.resolve();
+          if (this.draining) {
+            this.cancel(job.id);
+            return Promise.resolve();
+          }
+          return (job.stream ??= new JobStream()).push(chunk);
+        },
       });
       // A job cancelled while it ran stays CANCELLED whatever the method did afterwards.
       if (job.status !== 'IN_PROGRESS') return;
       if (outcome.status === 'COMPLETED') {
-        job.output = outcome.output;
+        // A stream's values went out on /stream; its job's output is [] (runpod-python's, without aggregation).
+        job.output = 'chunks' in outcome ? [] : outcome.output;
         this.finish(job, 'COMPLETED');
       } else {
         job.error = JSON.stringify(outcome.failure);
@@ -232,6 +270,7 @@ export class LocalJobQueue {
     job.finishedAt = Date.now();
     job.input = undefined;
     job.progress = undefined;
+    job.stream?.end();
     for (const t of job.timers.splice(0)) clearTimeout(t);
     if (status === 'COMPLETED') this.completedCount++;
     if (status === 'FAILED') this.failedCount++;
@@ -247,20 +286,5 @@ export class LocalJobQueue {
   /** The job, if it is queued, running, or finished within its retention time. */
   private find(id: string): Job | undefined {
     return this.active.get(id) ?? this.finished.get(id);
-  }
-
-  private describe(job: Job): JobView {
-    const now = Date.now();
-    const startedOrNow = job.startedAt ?? job.finishedAt ?? now;
-    const view: JobView = {
-      id: job.id,
-      status: job.status,
-      delayTime: startedOrNow - job.submittedAt,
-      executionTime: job.startedAt === undefined ? 0 : (job.finishedAt ?? now) - job.startedAt,
-    };
-    if (job.status === 'COMPLETED') view.output = job.output;
-    else if (job.status === 'IN_PROGRESS' && job.progress !== undefined) view.output = job.progress;
-    if (job.status === 'FAILED') view.error = job.error;
-    return view;
   }
 }

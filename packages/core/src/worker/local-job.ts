@@ -1,6 +1,8 @@
 import type { LazyAbort } from '../resilience/lazy-abort';
+import type { WireChunk } from '../serialization/wire';
 import type { WireProgress } from './dispatcher-types';
 import type { JobPolicy } from './job-policy';
+import type { JobStream } from './local-job-stream';
 
 /** Job states the local API reports (RunPod's names; TIMED_OUT after a policy's executionTimeout). */
 export type LocalJobStatus = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
@@ -13,7 +15,11 @@ export interface JobView {
   delayTime: number;
   /** ms the job ran (0 until it starts). */
   executionTime: number;
-  /** COMPLETED: the WireOutput. IN_PROGRESS: the latest progress update (a WireProgress), if the method reported one. */
+  /**
+   * COMPLETED: the WireOutput, or `[]` for a streaming method (its values went out on
+   * `/stream`, as runpod-python's without aggregation). IN_PROGRESS: the latest progress update
+   * (a WireProgress), if the method reported one.
+   */
   output?: unknown;
   /** A FAILED job's error: the JSON string of a WireFailure. */
   error?: string;
@@ -49,6 +55,17 @@ export interface Job {
   cancellation: LazyAbort;
   /** Called once when the job reaches a terminal status (waiting runsync / status-sync requests). */
   onSettled: Array<() => void> | undefined;
+  /** A streaming job's chunks waiting for `/stream`; made by the first chunk or the first `/stream` request. */
+  stream?: JobStream;
+}
+
+/** A `/stream` reply: RunPod's shape, `{id, status, stream: [{output: WireChunk}, …], error?}`. */
+export interface JobStreamView {
+  id: string;
+  status: LocalJobStatus;
+  stream: Array<{ output: WireChunk }>;
+  /** A FAILED job's error: the JSON string of a WireFailure. */
+  error?: string;
 }
 
 const TERMINAL: ReadonlySet<LocalJobStatus> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
@@ -56,4 +73,20 @@ const TERMINAL: ReadonlySet<LocalJobStatus> = new Set(['COMPLETED', 'FAILED', 'C
 /** True for COMPLETED, FAILED, CANCELLED, TIMED_OUT. */
 export function isTerminal(status: LocalJobStatus): boolean {
   return TERMINAL.has(status);
+}
+
+/** A job as `/status` reports it. */
+export function viewOf(job: Job): JobView {
+  const now = Date.now();
+  const startedOrNow = job.startedAt ?? job.finishedAt ?? now;
+  const view: JobView = {
+    id: job.id,
+    status: job.status,
+    delayTime: startedOrNow - job.submittedAt,
+    executionTime: job.startedAt === undefined ? 0 : (job.finishedAt ?? now) - job.startedAt,
+  };
+  if (job.status === 'COMPLETED') view.output = job.output;
+  else if (job.status === 'IN_PROGRESS' && job.progress !== undefined) view.output = job.progress;
+  if (job.status === 'FAILED') view.error = job.error;
+  return view;
 }

@@ -30,11 +30,13 @@ export interface RunpodApiOptions {
 const ENVELOPE_SLACK = 64 * 1024;
 /** RunPod's runsync wait when the request gives none (protocol reference §1.4). */
 const DEFAULT_WAIT_MS = 90_000;
+/** How long RunPod holds a `/stream` poll that finds nothing buffered, when it gives no `wait` (protocol reference §1.4). */
+const DEFAULT_STREAM_WAIT_MS = 10_000;
 const BODY_EXAMPLE = '{"input": {"sy": 1, "endpoint": "...", "method": "...", "args": {"json": []}, "callId": "...", "deadline": 0}}';
 const ROUTES_HELP =
-  'Routes: POST /v2/{endpointId}/run, POST /v2/{endpointId}/runsync?wait=ms, GET|POST /v2/{endpointId}/status/{jobId}, GET|POST /v2/{endpointId}/status-sync/{jobId}?wait=ms, POST /v2/{endpointId}/cancel/{jobId}, POST /v2/{endpointId}/purge-queue, GET /v2/{endpointId}/health, GET /metrics.';
+  'Routes: POST /v2/{endpointId}/run, POST /v2/{endpointId}/runsync?wait=ms, GET|POST /v2/{endpointId}/status/{jobId}, GET|POST /v2/{endpointId}/status-sync/{jobId}?wait=ms, GET|POST /v2/{endpointId}/stream/{jobId}?wait=ms, POST /v2/{endpointId}/cancel/{jobId}, POST /v2/{endpointId}/purge-queue, GET /v2/{endpointId}/health, GET /metrics.';
 
-type Operation = 'run' | 'runsync' | 'status' | 'status-sync' | 'cancel' | 'purge-queue' | 'health';
+type Operation = 'run' | 'runsync' | 'status' | 'status-sync' | 'stream' | 'cancel' | 'purge-queue' | 'health';
 
 /** Allowed methods of each operation and whether it takes a job id. */
 const OPERATIONS: ReadonlyMap<string, { op: Operation; methods: readonly string[]; jobId: boolean }> = new Map([
@@ -42,6 +44,7 @@ const OPERATIONS: ReadonlyMap<string, { op: Operation; methods: readonly string[
   ['runsync', { op: 'runsync', methods: ['POST'], jobId: false }],
   ['status', { op: 'status', methods: ['GET', 'POST'], jobId: true }],
   ['status-sync', { op: 'status-sync', methods: ['GET', 'POST'], jobId: true }],
+  ['stream', { op: 'stream', methods: ['GET', 'POST'], jobId: true }],
   ['cancel', { op: 'cancel', methods: ['POST'], jobId: true }],
   ['purge-queue', { op: 'purge-queue', methods: ['POST'], jobId: false }],
   ['health', { op: 'health', methods: ['GET'], jobId: false }],
@@ -63,7 +66,7 @@ function decodePathSegment(segment: string): string {
 
 /**
  * RunPod's serverless client API, served locally: `/v2/{endpointId}/run`, `runsync`, `status`,
- * `status-sync`, `cancel`, `purge-queue` and `health`, with RunPod's reply shapes, so RunPod's
+ * `status-sync`, `stream`, `cancel`, `purge-queue` and `health`, with RunPod's reply shapes, so RunPod's
  * own clients and Switchyard's RunpodExecutor can call a local worker. One job queue per endpoint.
  */
 export class RunpodApi {
@@ -146,6 +149,16 @@ export class RunpodApi {
       case 'status-sync': {
         const wait = parseWait(url.searchParams.get('wait'), DEFAULT_WAIT_MS);
         return this.reply(res, endpoint, jobId!, await queue.waitFor(jobId!, wait));
+      }
+      case 'stream': {
+        const wait = parseWait(url.searchParams.get('wait'), DEFAULT_STREAM_WAIT_MS);
+        // A reader that hangs up while it waits takes no chunks with it.
+        const gone = new AbortController();
+        res.once('close', () => gone.abort());
+        const view = await queue.readStream(jobId!, wait, gone.signal);
+        if (!view) return this.reply(res, endpoint, jobId!, undefined);
+        sendJson(res, 200, view);
+        return;
       }
       case 'cancel': {
         const view = queue.cancel(jobId!);

@@ -1,7 +1,8 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from 'ky';
 import { SerializationError } from '../errors';
 import { failureJson } from '../serialization/failure';
-import type { JobOutcome, WireProgress } from './dispatcher-types';
+import type { WireChunk } from '../serialization/wire';
+import { isStreamOutcome, type JobOutcome, type WireProgress } from './dispatcher-types';
 import type { RunpodUrls } from './runpod-urls';
 
 /** One job as RunPod's job-take hands it out: `{id, input, ...extra}`. */
@@ -127,9 +128,13 @@ export function parseTakeBody(text: string): TakeResult {
   return { kind: 'jobs', jobs, rejected };
 }
 
-/** The JSON body of a job-done POST: `{"output": …}` or `{"error": "<JSON string>"}` (protocol reference §2.5). */
+/**
+ * The JSON body of a job-done POST: `{"output": …}` or `{"error": "<JSON string>"}`; after a
+ * stream `{"output": []}`, as runpod-python's without aggregation (protocol reference §2.5).
+ */
 export function jobDoneBody(outcome: JobOutcome): string {
   if (outcome.status === 'FAILED') return JSON.stringify({ error: JSON.stringify(outcome.failure) });
+  if ('chunks' in outcome) return JSON.stringify({ output: [] });
   try {
     return JSON.stringify({ output: outcome.output });
   } catch (error) {
@@ -151,7 +156,7 @@ export function jobServiceHeaders(versionTag: string, apiKey: string | undefined
 }
 
 /**
- * HTTP client of RunPod's worker-side job service: job take, job stop, job done and progress
+ * HTTP client of RunPod's worker-side job service: job take, job stop, job done, job stream and progress
  * (the heartbeat has a thread of its own, heartbeat-thread.ts). It never throws: every call returns what happened, and the worker loop decides what to do.
  */
 export class RunpodJobApi {
@@ -212,10 +217,20 @@ export class RunpodJobApi {
 
   /**
    * Posts one job's result to the job-done URL with `X-Request-ID: <job id>`, trying up to
-   * `postAttempts` times on 408/429/5xx and network errors (exponential delay).
+   * `postAttempts` times on 408/429/5xx and network errors (exponential delay). The end of a
+   * streaming job (completed or failed) goes with `isStream=true`.
    */
   postResult(jobId: string, outcome: JobOutcome): Promise<PostReport> {
-    return this.postDone(jobId, jobDoneBody(outcome));
+    return this.postTo(this.options.urls.done(jobId, isStreamOutcome(outcome)), jobId, jobDoneBody(outcome));
+  }
+
+  /**
+   * Posts one chunk of a streaming job to the job-stream URL (RUNPOD_WEBHOOK_POST_STREAM,
+   * `isStream=false`) as `{"output": <WireChunk>}`, as runpod-python posts each yield, with the
+   * same retries as a result. Never called without that URL (the worker offers no stream then).
+   */
+  postChunk(jobId: string, chunk: WireChunk): Promise<PostReport> {
+    return this.postTo(this.options.urls.stream(jobId)!, jobId, JSON.stringify({ output: chunk }));
   }
 
   /**
@@ -224,13 +239,13 @@ export class RunpodJobApi {
    * with the same retries as a result.
    */
   postProgress(jobId: string, progress: WireProgress): Promise<PostReport> {
-    return this.postDone(jobId, JSON.stringify({ status: 'IN_PROGRESS', output: progress }));
+    return this.postTo(this.options.urls.done(jobId), jobId, JSON.stringify({ status: 'IN_PROGRESS', output: progress }));
   }
 
-  private async postDone(jobId: string, body: string): Promise<PostReport> {
+  private async postTo(url: string, jobId: string, body: string): Promise<PostReport> {
     let attempts = 0;
     try {
-      const response = await this.http.post(this.options.urls.done(jobId), {
+      const response = await this.http.post(url, {
         body,
         headers: { 'Content-Type': 'application/json', 'X-Request-ID': jobId },
         timeout: this.options.postTimeoutMs,

@@ -1,4 +1,6 @@
+import { SwitchyardError } from '../errors';
 import type { Logger } from '../observability/logger';
+import type { WireChunk } from '../serialization/wire';
 import type { WireProgress } from './dispatcher-types';
 import type { RunpodJobApi } from './runpod-job-api';
 
@@ -49,4 +51,23 @@ export class JobProgressPoster {
     }
     this.inFlight = undefined;
   }
+}
+
+/**
+ * The `emit` of one runpod-mode job: posts each chunk to RUNPOD_WEBHOOK_POST_STREAM and resolves
+ * when the job service answered, so the generator waits for each post (backpressure) and the
+ * chunks arrive in order. A chunk that cannot be posted after every attempt ends the stream as
+ * FAILED: its reader would silently miss a value otherwise.
+ */
+export function chunkPoster(jobId: string, api: RunpodJobApi): (chunk: WireChunk) => Promise<void> {
+  let n = 0;
+  return async (chunk) => {
+    n++;
+    const report = await api.postChunk(jobId, chunk);
+    if (!report.ok) {
+      throw new SwitchyardError(
+        `chunk ${n} of job ${jobId} could not be posted to RUNPOD_WEBHOOK_POST_STREAM after ${report.attempts} attempt(s) (${report.reason ?? 'unknown error'}), so the stream was stopped: its reader would miss that value.`,
+      );
+    }
+  };
 }

@@ -1,8 +1,8 @@
 /**
  * The URLs a RunPod serverless worker talks to, derived from the templates RunPod injects as
  * environment variables. The rules follow runpod-python (protocol reference §2.2): `$ID` in the
- * job-take template is the worker id; `$RUNPOD_POD_ID` in the job-done and ping templates is
- * the worker id and `$ID` in the job-done template is the job id. Batch take and the stop
+ * job-take template is the worker id; `$RUNPOD_POD_ID` in the job-done, job-stream and ping
+ * templates is the worker id and `$ID` in the job-done and job-stream templates is the job id. Batch take and the stop
  * channel are derived by swapping the `/job-take/` path segment.
  */
 
@@ -27,6 +27,8 @@ export interface RunpodUrlTemplates {
   getJob: string;
   /** RUNPOD_WEBHOOK_POST_OUTPUT. */
   postOutput: string;
+  /** RUNPOD_WEBHOOK_POST_STREAM: where a streaming method's chunks go. */
+  postStream?: string;
   /** RUNPOD_WEBHOOK_PING. */
   ping?: string;
 }
@@ -35,6 +37,7 @@ export interface RunpodUrlTemplates {
 export class RunpodUrls {
   private readonly takeBase: string;
   private readonly doneBase: string;
+  private readonly streamBase: string | undefined;
   private readonly pingBase: string | undefined;
 
   /**
@@ -48,6 +51,7 @@ export class RunpodUrls {
     // is the longer token.
     this.takeBase = templates.getJob.replaceAll('$RUNPOD_POD_ID', worker).replaceAll('$ID', worker);
     this.doneBase = templates.postOutput.replaceAll('$RUNPOD_POD_ID', worker);
+    this.streamBase = templates.postStream?.replaceAll('$RUNPOD_POD_ID', worker);
     this.pingBase = templates.ping?.replaceAll('$RUNPOD_POD_ID', worker);
   }
 
@@ -74,9 +78,23 @@ export class RunpodUrls {
     return this.hasTakeSegment ? this.takeBase.replace(TAKE_SEGMENT, '/job-stop/') : undefined;
   }
 
-  /** The job-done URL of one job: `$ID` → job id, then `isStream=false` (Switchyard never streams). */
-  done(jobId: string): string {
-    return appendQuery(this.doneBase.replaceAll('$ID', encodeURIComponent(jobId)), [['isStream', 'false']]);
+  /** True when RUNPOD_WEBHOOK_POST_STREAM is set, so streaming methods can send their chunks. */
+  get hasStream(): boolean {
+    return this.streamBase !== undefined;
+  }
+
+  /**
+   * The job-done URL of one job: `$ID` → job id, then `isStream=false`, or `isStream=true` for
+   * the end of a streaming job (runpod-python's job-done after a generator).
+   */
+  done(jobId: string, isStream = false): string {
+    return appendQuery(this.doneBase.replaceAll('$ID', encodeURIComponent(jobId)), [['isStream', String(isStream)]]);
+  }
+
+  /** The job-stream URL one chunk of a job is posted to (`$ID` → job id, then `isStream=false`), or undefined without RUNPOD_WEBHOOK_POST_STREAM. */
+  stream(jobId: string): string | undefined {
+    if (this.streamBase === undefined) return undefined;
+    return appendQuery(this.streamBase.replaceAll('$ID', encodeURIComponent(jobId)), [['isStream', 'false']]);
   }
 
   /** The heartbeat URL carrying the in-progress job ids, or undefined when RUNPOD_WEBHOOK_PING is unset. */

@@ -8,7 +8,7 @@ export interface RunpodWorkerSettings {
   getJobTemplate: string;
   /** RUNPOD_WEBHOOK_POST_OUTPUT: job-done URL template (`$RUNPOD_POD_ID` = worker id, `$ID` = job id). Required. */
   postOutputTemplate: string;
-  /** RUNPOD_WEBHOOK_POST_STREAM: read for completeness; Switchyard never streams, so it is unused. */
+  /** RUNPOD_WEBHOOK_POST_STREAM: job-stream URL template (as job-done's) for the chunks of streaming methods; they fail without it. */
   postStreamTemplate?: string;
   /** RUNPOD_WEBHOOK_PING: heartbeat URL template; no heartbeat when unset. */
   pingTemplate?: string;
@@ -66,12 +66,14 @@ export function readRunpodWorkerSettings(env: NodeJS.ProcessEnv, resolved: { con
   }
   checkUrl('RUNPOD_WEBHOOK_GET_JOB', getJobTemplate, secrets);
   checkUrl('RUNPOD_WEBHOOK_POST_OUTPUT', postOutputTemplate, secrets);
+  const postStreamTemplate = nonEmpty(env.RUNPOD_WEBHOOK_POST_STREAM);
+  if (postStreamTemplate !== undefined) checkUrl('RUNPOD_WEBHOOK_POST_STREAM', postStreamTemplate, secrets);
   const pingTemplate = nonEmpty(env.RUNPOD_WEBHOOK_PING);
   if (pingTemplate !== undefined) checkUrl('RUNPOD_WEBHOOK_PING', pingTemplate, secrets);
   return {
     getJobTemplate,
     postOutputTemplate,
-    postStreamTemplate: nonEmpty(env.RUNPOD_WEBHOOK_POST_STREAM),
+    postStreamTemplate,
     pingTemplate,
     pingIntervalMs: resolved.pingIntervalMs,
     workerId: nonEmpty(env.RUNPOD_POD_ID) ?? randomUUID(),

@@ -5,7 +5,7 @@ import { errorToFailure } from '../serialization/failure';
 import type { JobOutcome } from './dispatcher-types';
 import { HeartbeatThread } from './heartbeat-thread';
 import { RunpodJobApi, jobServiceHeaders, type RunpodJob } from './runpod-job-api';
-import { JobProgressPoster } from './runpod-progress';
+import { JobProgressPoster, chunkPoster } from './runpod-progress';
 import { RunpodUrls } from './runpod-urls';
 import { switchyardVersionTag } from './runpod-version';
 import { readRunpodWorkerSettings, type RunpodWorkerSettings } from './runpod-worker-settings';
@@ -23,7 +23,8 @@ interface Tuning {
 
 /**
  * The job loop of a RunPod serverless worker (protocol reference §2): takes jobs while a slot is
- * free, runs each through the dispatcher, posts its progress and its result, sends heartbeats
+ * free, runs each through the dispatcher, posts its progress, its chunks (a streaming method's,
+ * one at a time, each awaited) and its result, sends heartbeats
  * (from a thread of their own) and follows the per-job stop channel.
  */
 class RunpodWorker implements RunpodWorkerHandle {
@@ -56,7 +57,7 @@ class RunpodWorker implements RunpodWorkerHandle {
     this.closed = new Promise<void>((resolve) => (this.resolveClosed = resolve));
     this.logger = redactingLogger(options.logger ?? new ConsoleLogger({ prefix: 'runpod-worker' }), [settings.apiKey]);
     this.urls = new RunpodUrls(
-      { getJob: settings.getJobTemplate, postOutput: settings.postOutputTemplate, ping: settings.pingTemplate },
+      { getJob: settings.getJobTemplate, postOutput: settings.postOutputTemplate, postStream: settings.postStreamTemplate, ping: settings.pingTemplate },
       settings.workerId,
     );
     this.api = new RunpodJobApi({
@@ -77,7 +78,7 @@ class RunpodWorker implements RunpodWorkerHandle {
       version: this.versionTag,
     });
     if (s.apiKey === undefined) this.logger.warn('RUNPOD_AI_API_KEY is not set: requests to the job service carry no Authorization header');
-    if (s.postStreamTemplate !== undefined) this.logger.debug('RUNPOD_WEBHOOK_POST_STREAM is set but unused: Switchyard methods return one result, never a stream');
+    if (s.postStreamTemplate === undefined) this.logger.debug('RUNPOD_WEBHOOK_POST_STREAM is not set: streaming (async *) methods fail with ConfigurationError');
     if (!this.urls.hasTakeSegment) {
       this.logger.debug('RUNPOD_WEBHOOK_GET_JOB has no /job-take/ segment: no batch take and no job-stop channel (jobs cannot be stopped by RunPod)');
     }
@@ -212,7 +213,8 @@ class RunpodWorker implements RunpodWorkerHandle {
     const progress = new JobProgressPoster(job.id, this.api, this.logger);
     let outcome: JobOutcome;
     try {
-      outcome = await this.options.dispatcher.dispatch(job.input, { jobId: job.id, signal: entry.controller.signal, progress: (update) => progress.report(update) });
+      const emit = this.urls.hasStream ? chunkPoster(job.id, this.api) : undefined;
+      outcome = await this.options.dispatcher.dispatch(job.input, { jobId: job.id, signal: entry.controller.signal, progress: (update) => progress.report(update), emit });
     } catch (error) {
       // The dispatcher promises never to throw; if it does anyway, the job still gets a result.
       outcome = { status: 'FAILED', failure: errorToFailure(error), httpStatus: 500 };

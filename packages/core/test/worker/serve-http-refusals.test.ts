@@ -72,7 +72,7 @@ describe('serve() in http mode: refusals', () => {
   describe('routes', () => {
     it.each([
       ['an endpoint it does not serve', '/v2/not-here/runsync', 'POST', 404, 'is not served by this worker'],
-      ['an unknown operation', '/v2/fuzz-target/stream/abc', 'GET', 404, 'No route'],
+      ['an unknown operation', '/v2/fuzz-target/retry/abc', 'POST', 404, 'No route'],
       ['a path outside /v2', '/', 'GET', 404, 'No route'],
       ['a status without a job id', '/v2/fuzz-target/status', 'GET', 404, 'No route'],
       ['a run with a job id', '/v2/fuzz-target/run/abc', 'POST', 404, 'No route'],
