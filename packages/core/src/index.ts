@@ -16,7 +16,7 @@ export { createRuntime } from './router/runtime';
 export type { RuntimeOptions } from './router/runtime';
 export type { Runtime, CallOptions, MethodArgs, MethodKeys, MethodResult } from './router/runtime-types';
 export type { MapOptions, MapRun } from './router/fan-out';
-export type { CallHandle, HandleStatus, ResultOptions } from './router/call-handle';
+export type { CallHandle, HandleStatus, ResultOptions, StreamChunk } from './router/call-handle';
 export { foreignEndpoint } from './router/foreign';
 export type { ForeignClient, ForeignEndpoint, ForeignEndpointOptions } from './router/foreign';
 export { withCallContext, currentCallContext, reportProgress } from './router/call-context';

@@ -8,6 +8,11 @@ export class TypedBatch {
   async render(pages: number, title: string): Promise<{ pages: number; title: string }> {
     return { pages, title };
   }
+
+  @Remote()
+  async *pagesOf(title: string): AsyncGenerator<{ page: number; title: string }> {
+    yield { page: 1, title };
+  }
 }
 
 export async function spawnTypes(runtime: Runtime): Promise<void> {
@@ -21,6 +26,14 @@ export async function spawnTypes(runtime: Runtime): Promise<void> {
   const byId = await runtime.handle<number>(handle.id);
   const n: number = await byId.result();
   void n;
+  const streamed = await runtime.spawn(TypedBatch, 'pagesOf', ['Q3']);
+  for await (const chunk of streamed.stream({ timeoutMs: 1_000 })) {
+    const page: number = chunk.page;
+    void page;
+    // @ts-expect-error -- a chunk has the type the generator yields
+    const wrong: string = chunk.page;
+    void wrong;
+  }
 }
 
 export async function mapTypes(runtime: Runtime): Promise<void> {
@@ -49,4 +62,10 @@ export async function foreignTypes(runtime: Runtime): Promise<void> {
   await runtime.foreign(llm).run({ text: 'hi' });
   const later: CallHandle<{ text: string }> = await runtime.foreign(llm).spawn({ prompt: 'later' });
   void later;
+  for await (const chunk of runtime.foreign(llm).stream<{ token: string }>({ prompt: 'stream' })) {
+    const token: string = chunk.token;
+    void token;
+  }
+  // @ts-expect-error -- a stream's input is checked too
+  runtime.foreign(llm).stream({ text: 'hi' });
 }

@@ -9,6 +9,8 @@ import { describeNetworkFailure } from './network-failure';
 import { serverMessage } from './reply-errors';
 import { isTerminal, type RunpodJob } from './runpod-job';
 import type { SpawnedJob } from './runpod-executor';
+import type { CallBudget } from '../resilience/call-budget';
+import { WIRE_VERSION } from '../serialization/wire';
 import { parseStreamPoll } from './stream-readers';
 
 /** RunPod's `/stream` takes `?wait=` from 1000 to 300000 ms and holds an empty poll about 10 s. */
@@ -27,7 +29,8 @@ export interface JobStreamDeps {
   /** The typed error of a terminal job that did not complete (FAILED, CANCELLED, TIMED_OUT): throws. */
   statusOf(job: RunpodJob, call: CallState): unknown;
   callState(): CallState;
-  cancel(): Promise<void>;
+  /** Cancels the job when reading stops before it ended; none for a spawned job's stream, which keeps running. */
+  cancel?: () => Promise<void>;
   secrets: readonly (string | undefined)[];
 }
 
@@ -73,7 +76,7 @@ export async function* readJobStream(d: JobStreamDeps): AsyncGenerator<unknown> 
       }
       if (reply && reply.status >= 200 && reply.status <= 299) {
         failedInARow = 0;
-        const poll = parseStreamPoll(reply.text, job.jobId, where, origin);
+        const poll = parseStreamPoll(reply.text, job.jobId, where, origin, request.foreign !== undefined);
         for (const chunk of poll.chunks) yield chunk;
         if (isTerminal(poll.job.status)) {
           ended = true;
@@ -97,7 +100,7 @@ export async function* readJobStream(d: JobStreamDeps): AsyncGenerator<unknown> 
   } catch (error) {
     if (budget.callerAborted) throw budget.signal.reason;
     if (budget.aborted || budget.remaining() === 0) {
-      throw new DeadlineExceededError(`the stream did not end within ${budget.totalMs} ms (job ${job.jobId} was cancelled); raise timeoutMs on the @Remote method or pass { timeoutMs }.`, {
+      throw new DeadlineExceededError(`the stream did not end within ${budget.totalMs} ms (job ${job.jobId} ${d.cancel ? 'was cancelled' : 'keeps running'}); raise timeoutMs on the @Remote method or pass { timeoutMs }.`, {
         endpoint: request.endpoint,
         method: request.method,
         jobId: job.jobId,
@@ -105,6 +108,22 @@ export async function* readJobStream(d: JobStreamDeps): AsyncGenerator<unknown> 
     }
     throw error;
   } finally {
-    if (!ended) await d.cancel();
+    if (!ended) await d.cancel?.();
   }
+}
+
+/** The request of a job `spawn` submitted earlier, to wait for it or read its stream (no resubmission: it ran or runs already). */
+export function spawnedRequest(job: SpawnedJob & { endpoint: string; method: string; foreign?: boolean }, budget: CallBudget, onProgress?: (encoded: unknown) => void): ExecuteRequest {
+  const { endpoint, method, address, jobId } = job;
+  return {
+    endpoint,
+    method,
+    addresses: [address],
+    invocation: { sy: WIRE_VERSION, endpoint, method, args: { json: [] }, callId: jobId, deadline: budget.deadline },
+    budget,
+    idempotent: false,
+    retries: 0,
+    onProgress,
+    foreign: job.foreign ? { input: undefined } : undefined,
+  };
 }

@@ -1,7 +1,7 @@
 import { numberOption } from '../config';
 import type { EndpointAddress } from '../directory/endpoint-address';
 import { AddressSlots, type RequestSlots } from '../resilience/request-slots';
-import { WIRE_VERSION, type WireOutput } from '../serialization/wire';
+import type { WireOutput } from '../serialization/wire';
 import { DeadlineExceededError, RemoteExecutionError } from '../errors';
 import type { CallBudget } from '../resilience/call-budget';
 import { AttemptFailure } from '../resilience/transport-failure';
@@ -13,7 +13,7 @@ import type { HttpReply } from './http-transport';
 import { noReplyFailure, replyFailure } from './reply-errors';
 import { cancelJob, jobIdOf, JobWatch, replyUnlessAborted, type CancelTarget } from './job-watch';
 import { JobPoller } from './job-poller';
-import { readJobStream } from './job-stream';
+import { readJobStream, spawnedRequest } from './job-stream';
 import { isTerminal, parseJobBody, type RunpodJob } from './runpod-job';
 
 /** RunPod accepts `?wait=` from 1000 to 300000 ms (protocol reference §1.4). */
@@ -110,8 +110,21 @@ export class RunpodExecutor extends HttpExecutor {
    */
   async *stream(request: ExecuteRequest): AsyncGenerator<unknown> {
     const job = await this.submitJob({ ...request, streaming: true });
+    yield* this.readStream(request, job, true);
+  }
+
+  /**
+   * The chunks of a spawned streaming call (`handle.stream()`), still encoded. Reading that stops
+   * early leaves the job running, as a `result()` wait that ends does; `cancelSpawned` stops it.
+   */
+  streamSpawned(job: SpawnedJob & { endpoint: string; method: string; foreign?: boolean }, budget: CallBudget): AsyncGenerator<unknown> {
+    return this.readStream(spawnedRequest(job, budget), job, false);
+  }
+
+  private readStream(request: ExecuteRequest, job: SpawnedJob, cancelOnStop: boolean): AsyncGenerator<unknown> {
     const headers = this.requireKey(request);
-    yield* readJobStream({
+    const target = { endpoint: request.endpoint, where: `${request.endpoint}.${request.method}`, address: job.address, jobId: job.jobId, authorization: headers.authorization!, logger: this.logger, secrets: [this.apiKey] };
+    return readJobStream({
       request,
       job,
       headers,
@@ -125,7 +138,7 @@ export class RunpodExecutor extends HttpExecutor {
         call.jobId = job.jobId;
         return call;
       },
-      cancel: () => cancelJob({ endpoint: request.endpoint, where: `${request.endpoint}.${request.method}`, address: job.address, jobId: job.jobId, authorization: headers.authorization!, logger: this.logger, secrets: [this.apiKey] }, this.defaults.cancelTimeoutMs),
+      cancel: cancelOnStop ? () => cancelJob(target, this.defaults.cancelTimeoutMs) : undefined,
       secrets: [this.apiKey],
     });
   }
@@ -151,17 +164,7 @@ export class RunpodExecutor extends HttpExecutor {
    */
   async awaitJob(job: SpawnedJob & { endpoint: string; method: string; foreign?: boolean }, budget: CallBudget, onProgress?: (encoded: unknown) => void): Promise<WireOutput> {
     const { endpoint, method, address, jobId } = job;
-    const request: ExecuteRequest = {
-      endpoint,
-      method,
-      addresses: [address],
-      invocation: { sy: WIRE_VERSION, endpoint, method, args: { json: [] }, callId: jobId, deadline: budget.deadline },
-      budget,
-      idempotent: false,
-      retries: 0,
-      onProgress,
-      foreign: job.foreign ? { input: undefined } : undefined,
-    };
+    const request = spawnedRequest(job, budget, onProgress);
     const call = new CallState(request, '', this.requireKey(request));
     call.address = address;
     call.jobId = jobId;

@@ -17,8 +17,12 @@ export interface StreamPoll {
   chunks: unknown[];
 }
 
-/** Reads RunPod's `/stream` reply `{"id", "status", "stream": [{"output": …}, …], "error"?}`. */
-export function parseStreamPoll(text: string, jobId: string, where: string, origin: string): StreamPoll {
+/**
+ * Reads RunPod's `/stream` reply `{"id", "status", "stream": [{"output": …}, …], "error"?}`.
+ * `raw`: the endpoint is foreign (not a Switchyard worker), so each output is the chunk as its
+ * handler yielded it.
+ */
+export function parseStreamPoll(text: string, jobId: string, where: string, origin: string, raw = false): StreamPoll {
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -30,7 +34,10 @@ export function parseStreamPoll(text: string, jobId: string, where: string, orig
     throw new SerializationError(`${origin} answered a /stream poll of ${where} with ${preview(text)}, which is not RunPod's {"status", "stream": […]}.`, { position: 'stream' });
   }
   const elements = Array.isArray(reply.stream) ? (reply.stream as unknown[]) : [];
-  const chunks = elements.map((e) => chunkOf((e as { output?: unknown } | null)?.output, where, origin));
+  const chunks = elements.map((e) => {
+    const output = (e as { output?: unknown } | null)?.output;
+    return raw ? output : chunkOf(output, where, origin);
+  });
   return { job: { id: typeof reply.id === 'string' ? reply.id : jobId, status: reply.status, error: reply.error }, chunks };
 }
 

@@ -1,7 +1,7 @@
 import type { EndpointMetadata, RemoteMethodMetadata } from '@switchyard/decorators';
 import type { Directory } from '../directory/directory';
 import type { EndpointAddress } from '../directory/endpoint-address';
-import { InvalidAddressError, InvalidRequestError } from '../errors';
+import { ConfigurationError, InvalidAddressError, InvalidRequestError } from '../errors';
 import type { Executor } from '../executor/executor';
 import { CallBudget } from '../resilience/call-budget';
 import type { Serializer } from '../serialization/serializer';
@@ -39,9 +39,18 @@ export interface CallHandle<T> {
   status(): Promise<HandleStatus>;
   /** The result, or the typed error a plain call would get. A wait that ends first leaves the job running. */
   result(options?: ResultOptions): Promise<T>;
+  /**
+   * A streaming method's chunks, decoded, as its job yields them (RunPod's `/stream`). Each chunk
+   * is delivered once: read the stream in one place. Stopping early leaves the job running;
+   * `cancel()` stops it. A failure after some chunks is thrown after them.
+   */
+  stream(options?: Omit<ResultOptions, 'onProgress'>): AsyncIterable<StreamChunk<T>>;
   /** Cancels the job (best effort, as for a plain call). */
   cancel(): Promise<void>;
 }
+
+/** The chunk type of a streaming method's result (`AsyncIterable<C>` → `C`). */
+export type StreamChunk<T> = T extends AsyncIterable<infer C> ? C : unknown;
 
 const ID_PREFIX = 'sy1.';
 
@@ -98,6 +107,7 @@ export function makeHandle<T>(context: HandleContext, call: SpawnedCall, method:
       return { status: job.status, delayTime: job.delayTime, executionTime: job.executionTime };
     },
     async result(options: ResultOptions = {}) {
+      if (method?.streaming) throw new ConfigurationError(`${where} is a streaming method: read its chunks with handle.stream(), not result().`, { endpoint: call.endpoint, method: call.method });
       const budget = CallBudget.start({ timeoutMs: options.timeoutMs ?? method?.timeoutMs ?? context.defaultTimeoutMs, signals: [options.signal], endpoint: call.endpoint, method: call.method });
       try {
         const onProgress = options.onProgress && ((encoded: unknown) => options.onProgress!(context.serializer.decode(encoded, `progress of ${where}`)));
@@ -109,6 +119,17 @@ export function makeHandle<T>(context: HandleContext, call: SpawnedCall, method:
         budget.dispose();
       }
     },
+    stream: (options = {}) => ({
+      async *[Symbol.asyncIterator]() {
+        if (typeof jobs.streamSpawned !== 'function') throw new ConfigurationError(`the executor of endpoint "${call.endpoint}" cannot read streams (it has no streamSpawned); use the default RunpodExecutor.`, { endpoint: call.endpoint });
+        const budget = CallBudget.start({ timeoutMs: options.timeoutMs ?? method?.timeoutMs ?? context.defaultTimeoutMs, signals: [options.signal], endpoint: call.endpoint, method: call.method });
+        try {
+          for await (const encoded of jobs.streamSpawned(call, budget)) yield (call.foreign ? encoded : context.serializer.decode(encoded, `chunk of ${where}`)) as StreamChunk<never>;
+        } finally {
+          budget.dispose();
+        }
+      },
+    }),
     cancel: () => jobs.cancelSpawned(call),
   };
 }

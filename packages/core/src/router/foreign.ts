@@ -20,6 +20,8 @@ export interface ForeignEndpointOptions<O> {
   retries?: number;
   /** Checks and converts the handler's output; what it returns is the call's result. A throw fails the call. */
   parse?: (output: unknown) => O;
+  /** Checks and converts each chunk a generator handler yields (`stream`); a throw fails the stream. */
+  parseChunk?: (chunk: unknown) => unknown;
   /** A class with class-validator rules: the output is converted to it and validated (after `parse`, if both). */
   validate?: ClassConstructor<object>;
 }
@@ -40,6 +42,11 @@ export interface ForeignClient<I, O> {
   run(input: I, options?: CallOptions): Promise<O>;
   /** Submits through `/run` and returns a handle whose `result()` collects the output later. */
   spawn(input: I, options?: CallOptions): Promise<CallHandle<O>>;
+  /**
+   * Submits through `/run` and yields what a generator handler yields, as it yields it (RunPod's
+   * `/stream`, each chunk checked by `parseChunk`); `break` cancels the job. `C` is the chunk type.
+   */
+  stream<C = unknown>(input: I, options?: CallOptions): AsyncIterable<C>;
 }
 
 /** Stands in for the class of a foreign endpoint in routing metadata: it has no code here. */
@@ -98,13 +105,31 @@ export async function checkForeignOutput<O>(endpoint: ForeignEndpoint<unknown, O
   return value as O;
 }
 
-/** The calls of one foreign endpoint, over `send` (the router's foreign call or spawn). */
+/** A chunk as `parseChunk` accepts it, naming the endpoint and the chunk when it refuses. */
+function checkForeignChunk(endpoint: ForeignEndpoint<unknown, unknown>, chunk: unknown, n: number): unknown {
+  const { parseChunk } = endpoint.options;
+  if (!parseChunk) return chunk;
+  try {
+    return parseChunk(chunk);
+  } catch (cause) {
+    throw new SerializationError(`chunk ${n} of foreign endpoint "${endpoint.name}" was refused by its parseChunk function: ${(cause as Error).message}.`, { position: 'stream', cause });
+  }
+}
+
+/** The calls of one foreign endpoint, over `send` (the router's foreign call or spawn) and `open` (its stream). */
 export function foreignClient<I, O>(
   endpoint: ForeignEndpoint<I, O>,
   send: (input: unknown, options: CallOptions, mode: 'call' | 'spawn') => Promise<unknown>,
+  open: (input: unknown, options: CallOptions) => AsyncIterable<unknown>,
   handles: HandleContext,
 ): ForeignClient<I, O> {
   return {
+    stream: <C>(input: I, options: CallOptions = {}) => ({
+      async *[Symbol.asyncIterator]() {
+        let n = 0;
+        for await (const chunk of open(input, options)) yield checkForeignChunk(endpoint as ForeignEndpoint<unknown, unknown>, chunk, n++) as C;
+      },
+    }),
     run: async (input, options = {}) => checkForeignOutput(endpoint, await send(input, options, 'call')),
     spawn: async (input, options = {}) => {
       const call = (await send(input, options, 'spawn')) as SpawnedCall;

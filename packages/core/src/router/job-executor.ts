@@ -3,7 +3,7 @@ import type { Executor } from '../executor/executor';
 import type { RunpodExecutor, SpawnedJob } from '../executor/runpod-executor';
 
 /** What handles need of an executor: RunpodExecutor's job operations. */
-export type JobExecutor = Pick<RunpodExecutor, 'spawn' | 'awaitJob' | 'jobStatus' | 'cancelSpawned'>;
+export type JobExecutor = Pick<RunpodExecutor, 'spawn' | 'awaitJob' | 'jobStatus' | 'cancelSpawned'> & Partial<Pick<RunpodExecutor, 'streamSpawned'>>;
 
 /** A call `spawn` submitted: the endpoint and method, where the job runs and its id. */
 export interface SpawnedCall extends SpawnedJob {

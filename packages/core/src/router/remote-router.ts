@@ -72,6 +72,11 @@ export class RemoteRouter {
     return this.send(metadata, 'run', [], options, mode, { input });
   }
 
+  /** A foreign endpoint's generator handler: its chunks as it yielded them (RunPod's `/stream`). */
+  streamForeign(metadata: EndpointMetadata, input: unknown, options: CallOptions): AsyncGenerator<unknown> {
+    return this.stream(metadata, 'run', [], options, { input });
+  }
+
   /** Submits a routed call without waiting (`runtime.spawn`): where its job runs. Queue endpoints only. */
   spawn(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): Promise<SpawnedCall> {
     if (metadata.type === 'load-balancer') {
@@ -124,7 +129,7 @@ export class RemoteRouter {
    * failure mid-stream is thrown, as the same typed error a plain call gets, after the chunks
    * before it.
    */
-  async *stream(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}): AsyncGenerator<unknown> {
+  async *stream(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions = {}, foreign?: { input: unknown }): AsyncGenerator<unknown> {
     const method = this.route(metadata, routeName);
     const outer = currentCallContext();
     const budget = this.budgetOf(metadata, method, options, outer);
@@ -142,13 +147,13 @@ export class RemoteRouter {
       let invocation: Invocation | undefined;
       let outcome: { error?: unknown } | undefined;
       try {
-        const built = this.buildRequest(metadata, method, where, addresses, args, options, budget, traced);
+        const built = this.buildRequest(metadata, method, where, addresses, args, options, budget, traced, foreign);
         invocation = built.invocation;
         const executor = built.executor as Executor & { stream?: (request: ExecuteRequest) => AsyncIterable<unknown> };
         if (typeof executor.stream !== 'function') {
           throw new ConfigurationError(`the executor of endpoint "${metadata.name}" cannot read streams (it has no stream()); use the default executors.`, { endpoint: metadata.name });
         }
-        for await (const encoded of executor.stream(built.request)) yield this.deps.serializer.decode(encoded, `chunk of ${where}`);
+        for await (const encoded of executor.stream(built.request)) yield foreign ? encoded : this.deps.serializer.decode(encoded, `chunk of ${where}`);
         outcome = {};
       } catch (error) {
         outcome = { error };

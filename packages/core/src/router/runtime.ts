@@ -239,7 +239,12 @@ class SwitchyardRuntime implements Runtime {
 
   foreign<I, O>(endpoint: ForeignEndpoint<I, O>): ForeignClient<I, O> {
     this.assertOpen();
-    return foreignClient(endpoint, (input, options, mode) => this.router.invokeForeign(endpoint.metadata, input, options, mode), this.handleContext());
+    return foreignClient(
+      endpoint,
+      (input, options, mode) => this.router.invokeForeign(endpoint.metadata, input, options, mode),
+      (input, options) => this.router.streamForeign(endpoint.metadata, input, options),
+      this.handleContext(),
+    );
   }
 
   map<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, argsList: Iterable<MethodArgs<T, K>> | AsyncIterable<MethodArgs<T, K>>, options: MapOptions = {}): MapRun<never> {

@@ -22,6 +22,18 @@ class Batch {
   }
 }
 
+@Endpoint({ name: 'tokens' })
+class Tokens {
+  @Remote({ timeoutMs: 30_000 })
+  async *words(text: string): AsyncGenerator<{ word: string; at: Date }> {
+    for (const word of text.split(' ')) {
+      if (word === 'boom') throw new RangeError('boom is not a word');
+      yield { word, at: new Date(0) };
+      await sleep(5);
+    }
+  }
+}
+
 @Endpoint({ name: 'batch-lb', type: 'load-balancer' })
 class BatchLb {
   @Remote()
@@ -34,12 +46,12 @@ describe('call handles (issue 16)', () => {
   let worker: WorkerServer;
   let address: string;
   beforeAll(async () => {
-    worker = await serve({ endpoints: [Batch], apiKey: KEY, port: 0, logger: silentLogger, env: {}, resultTtlMs: 1_500 });
+    worker = await serve({ endpoints: [Batch, Tokens], apiKey: KEY, port: 0, logger: silentLogger, env: {}, resultTtlMs: 1_500 });
     address = `${worker.url}/v2/batch`;
   });
   afterAll(() => worker.close());
 
-  const client = () => createRuntime({ env: { RUNPOD_API_KEY: KEY, SWITCHYARD_POLL_INITIAL_MS: '20', SWITCHYARD_POLL_MAX_MS: '50' }, logger: silentLogger, directory: new StaticDirectory({ batch: address, 'batch-lb': 'http://127.0.0.1:8089' }) });
+  const client = () => createRuntime({ env: { RUNPOD_API_KEY: KEY, SWITCHYARD_POLL_INITIAL_MS: '20', SWITCHYARD_POLL_MAX_MS: '50' }, logger: silentLogger, directory: new StaticDirectory({ batch: address, tokens: `${worker.url}/v2/tokens`, 'batch-lb': 'http://127.0.0.1:8089' }) });
 
   it('spawns in one runtime and collects the result by id in another', async () => {
     await using a = client();
@@ -102,5 +114,32 @@ describe('call handles (issue 16)', () => {
   it('refuses to spawn on a load-balancer endpoint', async () => {
     await using rt = client();
     expect(await rejectionOf(rt.spawn(BatchLb, 'ping', []))).toBeInstanceOf(ConfigurationError);
+  });
+
+  it("reads a spawned streaming call's chunks through its handle, in another runtime too", async () => {
+    await using a = client();
+    const handle = await a.spawn(Tokens, 'words', ['one two three']);
+    await using b = client();
+    const again = await b.handle<AsyncGenerator<{ word: string; at: Date }>>(handle.id);
+    const seen: { word: string; at: Date }[] = [];
+    for await (const chunk of again.stream()) seen.push(chunk);
+    expect(seen).toEqual(['one', 'two', 'three'].map((word) => ({ word, at: new Date(0) })));
+    const refused = await rejectionOf(handle.result());
+    expect(refused).toBeInstanceOf(ConfigurationError);
+    expect(refused.message).toContain('is a streaming method: read its chunks with handle.stream()');
+  });
+
+  it("throws a spawned stream's typed error after its chunks", async () => {
+    await using rt = client();
+    const handle = await rt.spawn(Tokens, 'words', ['fine boom']);
+    const seen: string[] = [];
+    const error = await rejectionOf(
+      (async () => {
+        for await (const chunk of handle.stream()) seen.push(chunk.word);
+      })(),
+    );
+    expect(seen).toEqual(['fine']);
+    expect(error).toBeInstanceOf(RemoteExecutionError);
+    expect((error as RemoteExecutionError).remote.name).toBe('RangeError');
   });
 });

@@ -105,3 +105,83 @@ describe('foreign endpoints (issue 17)', () => {
     expect(thrownBy(() => foreignEndpoint({ name: 'llama', retries: 2 }))).toBeInstanceOf(ConfigurationError);
   });
 });
+
+describe('foreign generator handlers (issue 17, with streaming from issue 16)', () => {
+  // A runpod-python generator handler's job as RunPod's job API shows it: /run, then /stream polls
+  // with each yielded value as {"output": …}, and the job's final status.
+  let stub: ScriptedServer;
+  const polls = new Map<string, number>();
+  const cancelled: string[] = [];
+  beforeAll(async () => {
+    stub = await startScriptedServer(async (req, res) => {
+      const url = req.url ?? '';
+      if (url.includes('/cancel/')) {
+        cancelled.push(url.slice(url.lastIndexOf('/') + 1));
+        return send(res, 200, { status: 'CANCELLED' });
+      }
+      const streamed = /\/stream\/([^?]+)/.exec(url);
+      if (streamed) {
+        const id = streamed[1]!;
+        const n = (polls.get(id) ?? 0) + 1;
+        polls.set(id, n);
+        if (id === 'gen-ok') return send(res, 200, n === 1 ? { id, status: 'IN_PROGRESS', stream: [{ output: { token: 'He' } }, { output: { token: 'llo' } }] } : { id, status: 'COMPLETED', stream: [{ output: { token: '!' } }] });
+        if (id === 'gen-fail') return send(res, 200, { id, status: 'FAILED', stream: [{ output: { token: 'partial' } }], error: raised });
+        return send(res, 200, { id, status: 'IN_PROGRESS', stream: [{ output: { token: `t${n}a` } }, { output: { token: `t${n}b` } }] });
+      }
+      const body = await readJson(req);
+      const prompt = (body.input as { prompt: string }).prompt;
+      send(res, 200, { id: `gen-${prompt}`, status: 'IN_QUEUE' });
+    });
+  });
+  afterAll(() => stub.close());
+
+  const runtime = () => createRuntime({ env: { RUNPOD_API_KEY: KEY }, logger: silentLogger, directory: new StaticDirectory({ llama: `${stub.url}v2/llama` }) });
+  const llama = foreignEndpoint<{ prompt: string }, string>({ name: 'llama', parseChunk: (c) => (c as { token: string }).token });
+
+  async function collect(iterable: AsyncIterable<unknown>, limit = Infinity): Promise<unknown[]> {
+    const seen: unknown[] = [];
+    for await (const chunk of iterable) {
+      seen.push(chunk);
+      if (seen.length >= limit) break;
+    }
+    return seen;
+  }
+
+  it('yields what the handler yielded, as RunPod streams it, each chunk through parseChunk', async () => {
+    await using rt = runtime();
+    expect(await collect(rt.foreign(llama).stream<string>({ prompt: 'ok' }))).toEqual(['He', 'llo', '!']);
+    const raw = foreignEndpoint<{ prompt: string }>({ name: 'llama' });
+    polls.delete('gen-ok');
+    expect(await collect(rt.foreign(raw).stream({ prompt: 'ok' }))).toEqual([{ token: 'He' }, { token: 'llo' }, { token: '!' }]);
+  });
+
+  it("throws the handler's typed error after the chunks it yielded before failing", async () => {
+    await using rt = runtime();
+    const seen: unknown[] = [];
+    const error = (await rejectionOf(
+      (async () => {
+        for await (const chunk of rt.foreign(llama).stream<string>({ prompt: 'fail' })) seen.push(chunk);
+      })(),
+    )) as RemoteExecutionError;
+    expect(seen).toEqual(['partial']);
+    expect(error).toBeInstanceOf(RemoteExecutionError);
+    expect(error.remote).toMatchObject({ name: 'ValueError', message: 'prompt is empty' });
+  });
+
+  it('cancels the job when the loop stops early, and names the chunk parseChunk refuses', async () => {
+    await using rt = runtime();
+    expect(await collect(rt.foreign(llama).stream<string>({ prompt: 'endless' }), 3)).toEqual(['t1a', 't1b', 't2a']);
+    expect(cancelled).toContain('gen-endless');
+    const strict = foreignEndpoint<{ prompt: string }, string>({
+      name: 'llama',
+      parseChunk: (c) => {
+        if ((c as { token: string }).token === 'llo') throw new Error('no "llo" here');
+        return (c as { token: string }).token;
+      },
+    });
+    polls.delete('gen-ok');
+    const error = await rejectionOf(collect(rt.foreign(strict).stream({ prompt: 'ok' })));
+    expect(error).toBeInstanceOf(SerializationError);
+    expect(error.message).toContain('chunk 1 of foreign endpoint "llama" was refused by its parseChunk function: no "llo" here');
+  });
+});
