@@ -53,4 +53,10 @@ export class BenchEcho {
     await sleep(ms);
     return ms;
   }
+
+  /** Yields 0 … n-1: the streaming benchmark, against runpod-sdk's /stream loop over the same job. */
+  @Remote({ timeoutMs: 300_000 })
+  async *count(n: number): AsyncGenerator<number> {
+    for (let i = 0; i < n; i++) yield i;
+  }
 }

@@ -11,6 +11,7 @@ import { benchMemory, MEMORY_FULL, MEMORY_QUICK } from './memory';
 import { benchObservabilityOverhead, OBSERVABILITY_FULL, OBSERVABILITY_QUICK } from './observability-overhead';
 import { benchRecovery, RECOVERY_FULL, RECOVERY_QUICK } from './recovery';
 import { benchRemoteCalls, REMOTE_CALLS_FULL, REMOTE_CALLS_QUICK } from './remote-calls';
+import { benchStreaming, STREAMING_FULL, STREAMING_QUICK } from './streaming';
 import { benchSerialization, SERIALIZATION_FULL, SERIALIZATION_QUICK } from './serialization';
 import { benchWorkerServer, WORKER_SERVER_FULL, WORKER_SERVER_QUICK } from './worker-server';
 import { stderrProgress } from './progress';
@@ -27,6 +28,7 @@ const METHOD_NOTES: readonly string[] = [
   '6: the client runs as plain `node --expose-gc` on JavaScript compiled from the sources (the TypeScript loader alone adds ~80 MB of RSS). The start figure is taken after a warm-up, the same idle time as the final figure and a forced GC; RSS is sampled every 20 ms during the calls; the final figure is taken that idle time after the calls end and another GC. Idle keep-alive connections are still open then (the client closes them after 30 s).',
   '7: two workers (`serve()`, each its own child process) listed as replicas in one client\'s StaticDirectory; 16 closed-loop callers of the non-idempotent `work(5 ms)` run throughout. Each round SIGKILLs one worker (the victim alternates), waits, restarts it on the same port and waits for a call to be answered by it. Failures are attributed to the latest kill before them; a failure before the first kill fails the benchmark. Client defaults throughout (breaker threshold 5, open circuits probed on the health route every 500 ms).',
   '8: two pure client runtimes to the shared worker: one with an OpenTelemetry SDK tracer provider registered (BasicTracerProvider, BatchSpanProcessor, an exporter that drops spans, the async-hooks context manager) and its Prometheus metrics on, one with no SDK and `metricsRegistry: false`; rounds alternate which goes first, the provider is registered only for the "on" rounds, and the ratio is taken per round.',
+  '9: the worker is the shared one (http mode). (s) and (r) read the same method\'s job, a fresh one each round: (s) through the router (`/run`, then `/stream?wait=` long polls, superjson per chunk), (r) with runpod-sdk\'s `run()` and its `stream()` loop (polls without wait; chunks JSON-parsed only). (m) and (p) make the same `add` calls, 64 in flight: (m) through `runtime.map` (results in input order), (p) `runtime.call` in 64 closed-loop lanes. Variants alternate which goes first; ratios per round.',
 ];
 
 interface Args {
@@ -42,7 +44,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (arg.startsWith('--only=')) args.only = new Set(arg.slice(7).split(',').map(Number));
     else if (arg.startsWith('--out=')) args.out = resolve(arg.slice(6));
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('Usage: pnpm bench [--quick] [--only=1,2,...,8] [--out=results.md]\n');
+      process.stdout.write('Usage: pnpm bench [--quick] [--only=1,2,...,9] [--out=results.md]\n');
       process.exit(0);
     } else {
       process.stderr.write(`unknown argument ${JSON.stringify(arg)}; see --help\n`);
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   try {
     // One worker child serves benchmarks 1, 3, 5 and 6; the client side runs here (or, for 6, in its own child).
     // Benchmark 5 adds a bare server child; benchmark 7 starts, kills and restarts two workers of its own.
-    if ([1, 3, 5, 6, 8].some(wanted)) worker = await startChild<{ url: string; pid: number }>('worker-process.ts', ['serve']);
+    if ([1, 3, 5, 6, 8, 9].some(wanted)) worker = await startChild<{ url: string; pid: number }>('worker-process.ts', ['serve']);
     const url = worker?.info.url ?? '';
     if (wanted(1)) rows.push(...(await benchRemoteCalls(url, q ? REMOTE_CALLS_QUICK : REMOTE_CALLS_FULL, p)));
     if (wanted(2)) rows.push(...(await benchLocalOverhead(q ? LOCAL_OVERHEAD_QUICK : LOCAL_OVERHEAD_FULL, p)));
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
     if (wanted(5)) rows.push(...(await benchWorkerServer(url, worker!.info.pid, q ? WORKER_SERVER_QUICK : WORKER_SERVER_FULL, p)));
     if (wanted(6)) rows.push(...(await benchMemory(url, q ? MEMORY_QUICK : MEMORY_FULL, p)));
     if (wanted(8)) rows.push(...(await benchObservabilityOverhead(url, q ? OBSERVABILITY_QUICK : OBSERVABILITY_FULL, p)));
+    if (wanted(9)) rows.push(...(await benchStreaming(url, q ? STREAMING_QUICK : STREAMING_FULL, p)));
     // The shared worker is done: stopped now, it takes no core from benchmark 7's processes.
     await worker?.stop();
     if (wanted(7)) rows.push(...(await benchRecovery(q ? RECOVERY_QUICK : RECOVERY_FULL, p)));

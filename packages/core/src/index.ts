@@ -14,7 +14,7 @@ export type { ConsoleLoggerOptions, Logger, LogLevel } from './observability/log
 export { redact, redactingLogger } from './observability/redaction';
 export { createRuntime } from './router/runtime';
 export type { RuntimeOptions } from './router/runtime';
-export type { Runtime, CallOptions, MethodArgs, MethodKeys, MethodResult } from './router/runtime-types';
+export type { Runtime, CallOptions, CallResult, MethodArgs, MethodKeys, MethodResult } from './router/runtime-types';
 export type { MapOptions, MapRun } from './router/fan-out';
 export type { CallHandle, HandleStatus, ResultOptions, StreamChunk } from './router/call-handle';
 export { foreignEndpoint } from './router/foreign';

@@ -26,6 +26,15 @@ export async function spawnTypes(runtime: Runtime): Promise<void> {
   const byId = await runtime.handle<number>(handle.id);
   const n: number = await byId.result();
   void n;
+  // runtime.call: a promise for a plain method, the AsyncIterable of the chunks for a streaming one.
+  const once: Promise<{ pages: number; title: string }> = runtime.call(TypedBatch, 'render', [1, 'a']);
+  void once;
+  for await (const chunk of runtime.call(TypedBatch, 'pagesOf', ['Q3'])) {
+    const title: string = chunk.title;
+    void title;
+  }
+  // @ts-expect-error -- a streaming call is not a promise
+  await runtime.call(TypedBatch, 'pagesOf', ['Q3']).then(() => undefined);
   const streamed = await runtime.spawn(TypedBatch, 'pagesOf', ['Q3']);
   for await (const chunk of streamed.stream({ timeoutMs: 1_000 })) {
     const page: number = chunk.page;

@@ -3,7 +3,7 @@ import type { CallHandle } from './call-handle';
 import type { MapOptions, MapRun } from './fan-out';
 import type { ForeignClient, ForeignEndpoint } from './foreign';
 import type { DependencyContainer } from 'tsyringe';
-import type { Constructor } from '@switchyard/decorators';
+import type { Constructor, FallbackPolicy } from '@switchyard/decorators';
 import type { SwitchyardDefaults } from '../config';
 import type { Directory } from '../directory/directory';
 import type { Executor } from '../executor/executor';
@@ -28,11 +28,45 @@ export interface CallOptions {
   onProgress?: (update: unknown) => void;
 }
 
+/** Options of `createRuntime`. Every one has an environment default, resolved once from `env`. */
+export interface RuntimeOptions {
+  /** Manifest object or path. Default: SWITCHYARD_MANIFEST, then ./switchyard.manifest.json if it exists, else none (metadata only). */
+  manifest?: Manifest | string;
+  /** Endpoint(s) this process hosts. Default: SWITCHYARD_ENDPOINT (comma-separated). None = pure client. */
+  endpoint?: string | string[];
+  /** Where endpoints live. Default: SWITCHYARD_DIRECTORY_URL → HttpDirectory; else SWITCHYARD_DIRECTORY (JSON) → StaticDirectory; else the manifest's resources_endpoints. */
+  directory?: Directory;
+  /** Executor for queue endpoints. Default: a RunpodExecutor with apiKey. */
+  executor?: Executor;
+  /** Executor for load-balancer endpoints. Default: a LoadBalancerExecutor with apiKey. */
+  loadBalancerExecutor?: Executor;
+  /** Bearer key for outgoing calls. Default: RUNPOD_API_KEY. Never logged. */
+  apiKey?: string;
+  /** Runtime-wide fallback when an endpoint has no address: 'none' (default) or 'local' (logged once per endpoint). */
+  fallback?: FallbackPolicy;
+  /** Serializer; default the process's default one (where registerClass/registerError register). */
+  serializer?: Serializer;
+  /** Where every component logs. Default a ConsoleLogger at SWITCHYARD_LOG_LEVEL. The API key is redacted from whatever logger is used. */
+  logger?: Logger;
+  /** Parent container of the runtime's child container. Default: tsyringe's root container. */
+  parentContainer?: DependencyContainer;
+  /** Environment every default is read from, once. Default: this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Where the runtime's Prometheus metrics go. Default a registry of its own (see `metrics()`);
+   * pass prom-client's global `register` to put them beside the app's default metrics; `false`
+   * for none (nothing is counted, `metrics()` is an empty registry).
+   */
+  metricsRegistry?: Registry | false;
+}
+
 /** Method names of T whose values are functions. */
 export type MethodKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => unknown ? K : never }[keyof T] & string;
 
 /** The result type of calling method K on T, unwrapped from a promise. */
 export type MethodResult<T, K extends keyof T> = T[K] extends (...args: never[]) => infer R ? Awaited<R> : never;
+/** What `runtime.call` returns: the AsyncIterable of a streaming method's chunks, else a promise of the result. */
+export type CallResult<T, K extends keyof T> = T[K] extends (...args: never[]) => infer R ? (R extends AsyncIterable<infer C> ? AsyncIterable<C> : Promise<Awaited<R>>) : never;
 /** The parameter tuple of method K on T. */
 export type MethodArgs<T, K extends keyof T> = T[K] extends (...args: infer A) => unknown ? A : never;
 
@@ -67,7 +101,8 @@ export interface Runtime {
    */
   metrics(): Registry;
   /** Explicit call with per-call options; routes exactly like `get(cls)[method](...args)`, overrides included. */
-  call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): Promise<MethodResult<T, K>>;
+  /** A streaming method's call returns the AsyncIterable of its chunks (`for await`, no `await`); `break` cancels its job. */
+  call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options?: CallOptions): CallResult<T, K>;
   /**
    * Calls `endpoint.method` by name (as `switchyard call` does), using the loaded @Endpoint class
    * when there is one, else the manifest's description of the endpoint. A streaming method's

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
 import { container as rootContainer, Lifecycle, type DependencyContainer } from 'tsyringe';
-import { getEndpointMetadata, listEndpoints, type Constructor, type EndpointMetadata, type FallbackPolicy } from '@switchyard/decorators';
+import { getEndpointMetadata, listEndpoints, type Constructor, type EndpointMetadata } from '@switchyard/decorators';
 import { loadDefaults, processEnv, type SwitchyardDefaults } from '../config';
 import type { Directory } from '../directory/directory';
 import { ConfigurationError, MethodNotRemoteError, RouteNotFoundError, SwitchyardError } from '../errors';
@@ -24,39 +24,9 @@ import { mapCalls, type MapOptions, type MapRun } from './fan-out';
 import { foreignClient, type ForeignClient, type ForeignEndpoint } from './foreign';
 import { createRouterProxy } from './router-proxy';
 import { checkHosting, defaultDirectory, hostedEndpoints, runtimeManifest } from './runtime-components';
-import type { CallOptions, MethodArgs, MethodKeys, MethodResult, Runtime } from './runtime-types';
+import type { CallOptions, CallResult, MethodArgs, MethodKeys, MethodResult, Runtime, RuntimeOptions } from './runtime-types';
 
-/** Options of `createRuntime`. Every one has an environment default, resolved once from `env`. */
-export interface RuntimeOptions {
-  /** Manifest object or path. Default: SWITCHYARD_MANIFEST, then ./switchyard.manifest.json if it exists, else none (metadata only). */
-  manifest?: Manifest | string;
-  /** Endpoint(s) this process hosts. Default: SWITCHYARD_ENDPOINT (comma-separated). None = pure client. */
-  endpoint?: string | string[];
-  /** Where endpoints live. Default: SWITCHYARD_DIRECTORY_URL → HttpDirectory; else SWITCHYARD_DIRECTORY (JSON) → StaticDirectory; else the manifest's resources_endpoints. */
-  directory?: Directory;
-  /** Executor for queue endpoints. Default: a RunpodExecutor with apiKey. */
-  executor?: Executor;
-  /** Executor for load-balancer endpoints. Default: a LoadBalancerExecutor with apiKey. */
-  loadBalancerExecutor?: Executor;
-  /** Bearer key for outgoing calls. Default: RUNPOD_API_KEY. Never logged. */
-  apiKey?: string;
-  /** Runtime-wide fallback when an endpoint has no address: 'none' (default) or 'local' (logged once per endpoint). */
-  fallback?: FallbackPolicy;
-  /** Serializer; default the process's default one (where registerClass/registerError register). */
-  serializer?: Serializer;
-  /** Where every component logs. Default a ConsoleLogger at SWITCHYARD_LOG_LEVEL. The API key is redacted from whatever logger is used. */
-  logger?: Logger;
-  /** Parent container of the runtime's child container. Default: tsyringe's root container. */
-  parentContainer?: DependencyContainer;
-  /** Environment every default is read from, once. Default: this process's environment. */
-  env?: NodeJS.ProcessEnv;
-  /**
-   * Where the runtime's Prometheus metrics go. Default a registry of its own (see `metrics()`);
-   * pass prom-client's global `register` to put them beside the app's default metrics; `false`
-   * for none (nothing is counted, `metrics()` is an empty registry).
-   */
-  metricsRegistry?: Registry | false;
-}
+export type { RuntimeOptions } from './runtime-types';
 
 /** The two-copies check is about the process's modules, so it runs once per process. */
 let peersChecked = false;
@@ -173,25 +143,39 @@ class SwitchyardRuntime implements Runtime {
     return this.hosted.has(endpoint);
   }
 
-  async call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options: CallOptions = {}): Promise<MethodResult<T, K>> {
+  call<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, args: MethodArgs<T, K>, options: CallOptions = {}): CallResult<T, K> {
+    const streaming = getEndpointMetadata(cls)?.methods.some((m) => m.property === method && m.streaming) === true;
+    return (streaming ? this.callStream(cls, method, args, options) : this.callOnce(cls, method, args, options)) as CallResult<T, K>;
+  }
+
+  private async callOnce<T>(cls: Constructor<T>, method: MethodKeys<T>, args: unknown, options: CallOptions): Promise<unknown> {
+    const route = this.callRoute(cls, method);
+    if (route.kind === 'remote') return this.router.invoke(route.metadata, route.method.name, args as unknown[], options);
+    return withCallContext(this.localContext(options), () => this.localMethod(cls, method, route.target).apply(route.target, args as unknown[]));
+  }
+
+  /** A streaming method's call: the chunks (errors of the call itself surface on the first read). */
+  private async *callStream<T>(cls: Constructor<T>, method: MethodKeys<T>, args: unknown, options: CallOptions): AsyncGenerator<unknown> {
+    const route = this.callRoute(cls, method);
+    if (route.kind === 'remote') return yield* this.router.stream(route.metadata, route.method.name, args as unknown[], options);
+    yield* withCallContext(this.localContext(options), () => this.localMethod(cls, method, route.target).apply(route.target, args as unknown[]) as AsyncIterable<unknown>);
+  }
+
+  private callRoute<T>(cls: Constructor<T>, method: MethodKeys<T>) {
     this.assertOpen();
     this.prepare(cls);
-    const argList = args as unknown as unknown[];
-    const route = this.routes.forCall(cls, method);
-    if (route.kind === 'remote') {
-      if (route.method.streaming) return this.router.stream(route.metadata, route.method.name, argList, options) as MethodResult<T, K>;
-      return (await this.router.invoke(route.metadata, route.method.name, argList, options)) as MethodResult<T, K>;
-    }
-    const fn = route.target[method];
-    if (typeof fn !== 'function') {
-      throw new MethodNotRemoteError(`${cls.name}.${method} is not a method of the ${route.kind} instance, so it cannot be called. Check the name.`, {
-        endpoint: getEndpointMetadata(cls)?.name,
-        method,
-      });
-    }
-    // Hosted instances, overrides and plain classes run here, inside the call's own context.
-    const deadline = options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined;
-    return (await withCallContext({ signal: options.signal, deadline }, () => (fn as (...a: unknown[]) => unknown).apply(route.target, argList))) as MethodResult<T, K>;
+    return this.routes.forCall(cls, method);
+  }
+
+  private localContext(options: CallOptions) {
+    return { signal: options.signal, deadline: options.timeoutMs !== undefined ? Date.now() + options.timeoutMs : undefined };
+  }
+
+  /** Hosted instances, overrides and plain classes run here, inside the call's own context. */
+  private localMethod<T>(cls: Constructor<T>, method: string, target: unknown): (...a: unknown[]) => unknown {
+    const fn = (target as Record<string, unknown>)[method];
+    if (typeof fn === 'function') return fn as (...a: unknown[]) => unknown;
+    throw new MethodNotRemoteError(`${cls.name}.${method} is not a method of the local instance, so it cannot be called. Check the name.`, { endpoint: getEndpointMetadata(cls)?.name, method });
   }
 
   async callEndpoint(endpoint: string, method: string, args: unknown[], options: CallOptions = {}): Promise<unknown> {

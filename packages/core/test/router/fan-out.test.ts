@@ -47,6 +47,21 @@ describe('runtime.map (issue 16)', () => {
     expect(seen.started).toBe(40);
   });
 
+  it('keeps the other calls going while the head is slow, holding at most `concurrency` results unread', async () => {
+    // The head takes 400 ms; the rest 10 ms each. With 2 in flight, the second slot keeps turning
+    // over while the head runs, until `concurrency` finished results wait behind it.
+    const items: Array<[number, number]> = [[0, 400], ...Array.from({ length: 9 }, (_, i) => [i + 1, 10] as [number, number])];
+    const run = cluster.client().map(Fan, 'slowSquare', items, { concurrency: 2 })[Symbol.asyncIterator]();
+    const first = await run.next();
+    expect(first.value).toBe(0);
+    // By the head's end: the head, then 2 buffered results and one more in flight (window of 2 × 2).
+    expect(seen.started).toBe(4);
+    const rest: number[] = [];
+    for (let next = await run.next(); !next.done; next = await run.next()) rest.push(next.value as number);
+    expect(rest).toEqual(items.slice(1).map(([n]) => n * n));
+    expect(seen.peak).toBeLessThanOrEqual(2);
+  });
+
   it('stops at the first error, after yielding the results before it, and cancels the calls after it', async () => {
     const items: Array<[number, number]> = [
       [1, 5],
