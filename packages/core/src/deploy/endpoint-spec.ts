@@ -93,7 +93,7 @@ export function desiredEndpoint(endpoint: string, entry: ManifestEndpoint, optio
   }
 
   const workers = { min: r.workersMin ?? DEFAULT_WORKERS.min, max: r.workersMax ?? DEFAULT_WORKERS.max };
-  if (workers.min > workers.max) problems.push(`${where}: resources.workersMin (${workers.min}) is above workersMax (${workers.max}).`);
+  if (workers.min > workers.max) problems.push(`${where}: resources.workersMin (${workers.min}) is above workersMax (${workers.max}${r.workersMax === undefined ? ', the default' : ''}). Set workersMax too.`);
 
   let gpu: DesiredEndpoint['gpu'];
   let cpu: DesiredEndpoint['cpu'];
