@@ -179,6 +179,23 @@ export class InvalidRequestError extends SwitchyardError<SwitchyardErrorOptions 
 }
 
 /**
+ * `switchyard deploy` could not bring RunPod in line with the manifest: RunPod's REST API
+ * refused a request or rate-limited it past the retries (`status` is the HTTP status), or the
+ * account's endpoints conflict with the manifest (two of one name, another type). The message
+ * names the endpoint, the RunPod name and ids; it never contains the API key.
+ */
+export class DeployError extends SwitchyardError<SwitchyardErrorOptions & { status?: number; details?: readonly string[] }> {
+  override name = 'DeployError' as const;
+  override readonly code = 'DEPLOY_FAILED' as const;
+  declare readonly status?: number;
+  /** One line per problem (always present; empty when the message says it all). */
+  declare readonly details: string[];
+  constructor(message: string, options: SwitchyardErrorOptions & { status?: number; details?: readonly string[] } = {}) {
+    super(message, { ...options, details: [...(options.details ?? [])] });
+  }
+}
+
+/**
  * The remote method threw, or the job ended FAILED / CANCELLED / TIMED_OUT. When the remote
  * error's class is registered with `registerError`, that class is thrown instead, and this
  * information is on its `remote` property.
@@ -209,5 +226,6 @@ export const BUILTIN_ERROR_CLASSES = {
   UnauthorizedError,
   ContractMismatchError,
   InvalidRequestError,
+  DeployError,
   RemoteExecutionError,
 } as const;

@@ -9,6 +9,7 @@ export * from './directory';
 export * from './executor';
 export * from './resilience';
 export * from './worker';
+export * from './deploy';
 export { ConsoleLogger, MemoryLogger, silentLogger } from './observability/logger';
 export type { ConsoleLoggerOptions, Logger, LogLevel } from './observability/logger';
 export { redact, redactingLogger } from './observability/redaction';

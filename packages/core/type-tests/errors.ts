@@ -3,6 +3,7 @@
 import {
   ConfigurationError,
   DeadlineExceededError,
+  DeployError,
   EndpointUnavailableError,
   PayloadTooLargeError,
   RemoteExecutionError,
@@ -19,6 +20,7 @@ export function typedErrors(): SwitchyardError[] {
     new EndpointUnavailableError('down', { endpoint: 'e', address: 'http://h/v2/e', mayHaveRun: true }),
     new PayloadTooLargeError('big', { size: 10, limit: 5 }),
     new RemoteExecutionError('failed', { endpoint: 'e', method: 'm', remote }),
+    new DeployError('rate-limited', { status: 429, details: ['one line'] }),
   ];
   const late = errors[2] as DeadlineExceededError;
   const jobId: string | undefined = late.jobId;
@@ -30,6 +32,8 @@ export function typedErrors(): SwitchyardError[] {
   new RemoteExecutionError('failed', { endpoint: 'e', method: 'm' });
   // @ts-expect-error -- positional arguments are gone: options only
   new DeadlineExceededError('late', 'job-1');
+  // @ts-expect-error -- DeployError's status is the HTTP status, a number
+  new DeployError('refused', { status: '429' });
   // @ts-expect-error -- an option the class does not have
   new ConfigurationError('bad', { jobId: 'j' });
   return errors;

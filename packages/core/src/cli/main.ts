@@ -3,6 +3,7 @@ import { DEFAULT_ENV_NAMES, loadDefaults } from '../config';
 import { ConfigurationError, SwitchyardError } from '../errors';
 import { register as registerBuild } from './commands/build';
 import { register as registerCall } from './commands/call';
+import { register as registerDeploy } from './commands/deploy';
 import { register as registerDev } from './commands/dev';
 import { register as registerInit } from './commands/init';
 import { register as registerManifest } from './commands/manifest';
@@ -16,7 +17,7 @@ import { cliVersion } from './version';
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 /** Every command of `switchyard`, in the order `--help` lists them. Add new command files here. */
-export const COMMANDS: readonly RegisterCommand[] = [registerInit, registerBuild, registerManifest, registerDev, registerServe, registerCall, registerVersion];
+export const COMMANDS: readonly RegisterCommand[] = [registerInit, registerBuild, registerManifest, registerDev, registerServe, registerCall, registerDeploy, registerVersion];
 
 /** Exit code for usage errors: unknown command or option, missing argument, no command, a malformed environment variable. */
 export const EXIT_USAGE = 2;
@@ -24,7 +25,7 @@ export const EXIT_USAGE = 2;
 export const EXIT_FAILURE = 1;
 
 /** Commands that create a runtime, so read the SWITCHYARD_* and RUNPOD_* defaults: checked before they start anything. */
-const READS_DEFAULTS = new Set(['dev', 'serve', 'call']);
+const READS_DEFAULTS = new Set(['dev', 'serve', 'call', 'deploy']);
 const ENV_NAMES = new Set<string>(Object.values(DEFAULT_ENV_NAMES));
 
 /**

@@ -1,4 +1,5 @@
 import { loadDefaults, processEnv, type SwitchyardDefaults } from '../config';
+import { runpodNamingFromEnv } from '../deploy/runpod-endpoints';
 import type { Logger } from '../observability/logger';
 import type { Directory } from './directory';
 import { DIRECTORY_URL_ENV, HttpDirectory } from './http-directory';
@@ -39,17 +40,11 @@ export function directoryFromEnv(options: DirectoryFromEnvOptions = {}): Directo
       apiKey: options.apiKey,
       logger: options.logger,
       defaults,
-      restUrl: nonEmpty(env.RUNPOD_REST_API_URL),
-      namePrefix: nonEmpty(env.SWITCHYARD_RUNPOD_NAME_PREFIX),
-      nameSuffix: nonEmpty(env.SWITCHYARD_RUNPOD_NAME_SUFFIX),
+      ...runpodNamingFromEnv(env),
     });
   }
   if (json !== undefined && json.trim() !== '') {
     return StaticDirectory.fromEnv(STATIC_DIRECTORY_ENV, env, { baseUrl: defaults.runpodBaseUrl });
   }
   return undefined;
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -1,33 +1,29 @@
 import type { EndpointType } from '@switchyard/decorators';
+import {
+  describeRunpodName,
+  findByName,
+  parseEndpointList,
+  restBase,
+  runpodName,
+  SWITCHYARD_TYPES,
+  type RunpodEndpoint,
+  type RunpodNaming,
+} from '../deploy/runpod-endpoints';
 import { ConfigurationError, DirectoryUnavailableError, InvalidAddressError } from '../errors';
 import { parseEndpointAddress, type EndpointAddress } from './endpoint-address';
 import { HttpDirectory, type AddressAnswer, type HttpDirectoryOptions } from './http-directory';
 
-/** RunPod's management REST API (api-reference-v2/openapi.json `servers`). */
-export const RUNPOD_REST_URL = 'https://api.runpod.io';
+export { RUNPOD_REST_URL } from '../deploy/runpod-endpoints';
 
-/** Options of {@link RunpodDirectory}: those of HttpDirectory, plus the name mapping. */
-export interface RunpodDirectoryOptions extends Omit<HttpDirectoryOptions, 'apiKey'> {
+/**
+ * Options of {@link RunpodDirectory}: those of HttpDirectory, plus the name mapping (`restUrl`,
+ * `namePrefix`, `nameSuffix`: env RUNPOD_REST_API_URL, SWITCHYARD_RUNPOD_NAME_PREFIX / _SUFFIX),
+ * the same one `switchyard deploy` names endpoints with.
+ */
+export interface RunpodDirectoryOptions extends Omit<HttpDirectoryOptions, 'apiKey'>, RunpodNaming {
   /** The RunPod API key (RUNPOD_API_KEY): listing endpoints needs it. */
   apiKey: string | undefined;
-  /** Base of RunPod's REST API. Default `https://api.runpod.io` (env RUNPOD_REST_API_URL). */
-  restUrl?: string;
-  /** Prepended to an endpoint's name to get the RunPod endpoint's name, e.g. `shop-prod-` (env SWITCHYARD_RUNPOD_NAME_PREFIX). */
-  namePrefix?: string;
-  /** Appended likewise, e.g. `-staging` (env SWITCHYARD_RUNPOD_NAME_SUFFIX). */
-  nameSuffix?: string;
 }
-
-/** One endpoint of `GET /v2/serverless`, as far as routing needs it. */
-interface ListedEndpoint {
-  id: string;
-  name: string;
-  type: 'QUEUE' | 'LOAD_BALANCER';
-  /** For a load balancer, `requestUrls.base`. */
-  base?: string;
-}
-
-const TYPES: Record<ListedEndpoint['type'], EndpointType> = { QUEUE: 'queue', LOAD_BALANCER: 'load-balancer' };
 
 /**
  * The account's RunPod endpoints as a directory: `resolve("shop")` finds the RunPod endpoint named
@@ -39,21 +35,21 @@ const TYPES: Record<ListedEndpoint['type'], EndpointType> = { QUEUE: 'queue', LO
  * Authorization header; no URL or message shows it.
  */
 export class RunpodDirectory extends HttpDirectory {
-  private readonly prefix: string;
-  private readonly suffix: string;
+  private readonly naming: RunpodNaming;
 
   constructor(options: RunpodDirectoryOptions) {
     if (!options.apiKey) {
       throw new ConfigurationError('RunpodDirectory needs a RunPod API key to list the account\'s endpoints. Set RUNPOD_API_KEY, or pass { apiKey }.', { option: 'apiKey' });
     }
-    const rest = (options.restUrl ?? RUNPOD_REST_URL).replace(/\/+$/, '');
-    super(`${rest}/v2/serverless`, options);
-    this.prefix = options.namePrefix ?? '';
-    this.suffix = options.nameSuffix ?? '';
+    super(`${restBase(options)}/v2/serverless`, options);
+    this.naming = { namePrefix: options.namePrefix, nameSuffix: options.nameSuffix };
   }
 
   protected override parseAnswer(body: unknown): AddressAnswer {
-    const listed = readEndpoints(body, this.label);
+    const listed = parseEndpointList(body);
+    if (!listed) {
+      throw new DirectoryUnavailableError(`${this.label} gave no "endpoints" list; expected RunPod's {"endpoints": [{"id", "name", "type", …}]}.`);
+    }
     return {
       resolve: (endpoint, type) => this.pick(listed, endpoint, type),
     };
@@ -67,39 +63,22 @@ export class RunpodDirectory extends HttpDirectory {
     };
   }
 
-  private pick(listed: readonly ListedEndpoint[], endpoint: string, type: EndpointType): EndpointAddress[] {
-    const name = `${this.prefix}${endpoint}${this.suffix}`;
-    const matches = listed.filter((e) => e.name === name);
-    if (matches.length === 0) return [];
-    const mapped = name === endpoint ? `"${name}"` : `"${name}" (endpoint "${endpoint}" with the configured prefix/suffix)`;
-    if (matches.length > 1) {
-      throw new InvalidAddressError(`RunPod has ${matches.length} endpoints named ${mapped}: ${matches.map((m) => m.id).join(', ')}. Rename or delete all but one, so the name routes to one endpoint.`, { endpoint });
+  private pick(listed: readonly RunpodEndpoint[], endpoint: string, type: EndpointType): EndpointAddress[] {
+    const name = runpodName(endpoint, this.naming);
+    const match = findByName(listed, name);
+    if (match.kind === 'none') return [];
+    const mapped = describeRunpodName(name, endpoint);
+    if (match.kind === 'many') {
+      throw new InvalidAddressError(`RunPod has ${match.ids.length} endpoints named ${mapped}: ${match.ids.join(', ')}. Rename or delete all but one, so the name routes to one endpoint.`, { endpoint });
     }
-    const found = matches[0]!;
-    if (TYPES[found.type] !== type) {
+    const found = match.endpoint;
+    if (SWITCHYARD_TYPES[found.type] !== type) {
       throw new InvalidAddressError(
-        `the RunPod endpoint named ${mapped} (${found.id}) is a ${found.type} endpoint, but @Endpoint "${endpoint}" is declared as ${type}. Declare it with @Endpoint({ type: '${TYPES[found.type]}' }), or deploy it as the type it is declared.`,
+        `the RunPod endpoint named ${mapped} (${found.id}) is a ${found.type} endpoint, but @Endpoint "${endpoint}" is declared as ${type}. Declare it with @Endpoint({ type: '${SWITCHYARD_TYPES[found.type]}' }), or deploy it as the type it is declared.`,
         { endpoint },
       );
     }
     const url = type === 'queue' ? `${this.baseUrl}/${found.id}` : (found.base ?? `https://${found.id}.api.runpod.ai`);
     return [parseEndpointAddress(url, { endpoint, type, baseUrl: this.baseUrl, source: `RunPod endpoint ${found.id}` })];
   }
-}
-
-/** The `endpoints` of a `GET /v2/serverless` reply; an unusable reply is a DirectoryUnavailableError naming `source`. */
-function readEndpoints(body: unknown, source: string): ListedEndpoint[] {
-  const list = (body as { endpoints?: unknown } | null)?.endpoints;
-  if (!Array.isArray(list)) {
-    throw new DirectoryUnavailableError(`${source} gave no "endpoints" list; expected RunPod's {"endpoints": [{"id", "name", "type", …}]}.`);
-  }
-  const endpoints: ListedEndpoint[] = [];
-  for (const item of list as unknown[]) {
-    const e = item as Partial<{ id: unknown; name: unknown; type: unknown; requestUrls: { base?: unknown } }> | null;
-    if (!e || typeof e.id !== 'string' || typeof e.name !== 'string') continue;
-    // The OpenAPI document marks `type` optional; an endpoint without it is a queue endpoint.
-    const kind = e.type === 'LOAD_BALANCER' ? 'LOAD_BALANCER' : 'QUEUE';
-    endpoints.push({ id: e.id, name: e.name, type: kind, base: typeof e.requestUrls?.base === 'string' ? e.requestUrls.base : undefined });
-  }
-  return endpoints;
 }

@@ -3,37 +3,21 @@ import { directoryFromEnv } from '../../src/directory/directory-from-env';
 import { RunpodDirectory } from '../../src/directory/runpod-directory';
 import { silentLogger } from '../../src/observability/logger';
 import { loadDefaults } from '../../src/config';
-import { manualClock, rejectionOf, send, startScriptedServer, thrownBy, type ScriptedServer } from '../support/helpers';
+import { manualClock, rejectionOf, thrownBy } from '../support/helpers';
+import { loadBalancerEndpoint, queueEndpoint, startRunpodRestStandin, type RunpodRestStandin } from '../support/runpod-rest-standin';
 
 // Issue 17: RunPod itself as the directory. The stand-in answers GET /v2/serverless as RunPod's
-// REST API does (api-reference-v2/openapi.json: ListEndpointsResponse, 401/429 problem+json).
+// REST API does (api-reference-v2/openapi.json: ListEndpointsResponse, 401/429 problem+json);
+// switchyard deploy's tests use the same one.
 
 const KEY = 'rpa_test_key_abcdef123456';
 
-const queue = (id: string, name: string) => ({
-  id,
-  name,
-  type: 'QUEUE',
-  requestUrls: { run: `https://api.runpod.ai/v2/${id}/run`, runSync: `https://api.runpod.ai/v2/${id}/runsync`, health: `https://api.runpod.ai/v2/${id}/health` },
-  workers: { min: 0, max: 3 },
-  scaling: { type: 'QUEUE_DELAY', value: 4 },
-  dataCenterIds: [],
-  networkVolumes: [],
-  timeout: 600000,
-  flashboot: true,
-  createdAt: '2026-11-01T00:00:00Z',
-});
-const balancer = (id: string, name: string) => ({ ...queue(id, name), type: 'LOAD_BALANCER', requestUrls: { base: `https://${id}.api.runpod.ai`, health: `https://${id}.api.runpod.ai/ping` } });
-
 describe('RunpodDirectory (issue 17)', () => {
-  let api: ScriptedServer;
-  let endpoints: unknown[];
+  let api: RunpodRestStandin;
   beforeEach(async () => {
-    endpoints = [queue('ep1q', 'shop-prod-orders'), balancer('ep2lb', 'shop-prod-search'), queue('ep3', 'reports'), queue('dup1', 'twice'), queue('dup2', 'twice')];
-    api = await startScriptedServer((req, res) => {
-      if (req.headers.authorization !== `Bearer ${KEY}`) return send(res, 401, { title: 'Unauthorized', status: 401, detail: 'invalid bearer token' }, { 'content-type': 'application/problem+json' });
-      if (req.url !== '/v2/serverless') return send(res, 404, { title: 'Not Found', status: 404 });
-      send(res, 200, { endpoints });
+    api = await startRunpodRestStandin({
+      apiKey: KEY,
+      endpoints: [queueEndpoint('ep1q', 'shop-prod-orders'), loadBalancerEndpoint('ep2lb', 'shop-prod-search'), queueEndpoint('ep3', 'reports'), queueEndpoint('dup1', 'twice'), queueEndpoint('dup2', 'twice')],
     });
   });
   afterEach(() => api.close());
@@ -57,7 +41,7 @@ describe('RunpodDirectory (issue 17)', () => {
     clock.advance(1_001);
     await dir.resolve('reports', 'queue');
     expect(api.count).toBe(2);
-    api.respond((_req, res) => send(res, 503, { title: 'Service Unavailable', status: 503 }));
+    api.failNext(100, 503);
     clock.advance(1_001);
     expect(await dir.resolve('reports', 'queue')).toEqual([expect.objectContaining({ url: 'https://api.runpod.ai/v2/ep3' })]);
     expect(dir.stats().staleAnswers).toBeGreaterThanOrEqual(1);

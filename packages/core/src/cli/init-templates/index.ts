@@ -1,5 +1,5 @@
 import { appSource, catalogSource, checkoutSource, clientSource, errorsSource, pricingSource, testSource, type Specifier } from './app-sources';
-import { gitignore, packageJson, readme, testTsconfigJson, tsconfigJson, type StarterVersions } from './project-files';
+import { dockerfile, dockerignore, gitignore, packageJson, readme, testTsconfigJson, tsconfigJson, type StarterVersions } from './project-files';
 
 export type { StarterVersions } from './project-files';
 
@@ -28,6 +28,8 @@ export function starterFiles(options: StarterOptions): StarterFile[] {
     { path: 'tsconfig.json', content: tsconfigJson() },
     { path: '.gitignore', content: gitignore() },
     { path: 'README.md', content: readme(options.name, esm) },
+    { path: 'Dockerfile', content: dockerfile() },
+    { path: '.dockerignore', content: dockerignore() },
     { path: 'src/app.ts', content: appSource(spec) },
     { path: 'src/catalog.ts', content: catalogSource() },
     { path: 'src/errors.ts', content: errorsSource() },

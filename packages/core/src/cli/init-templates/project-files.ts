@@ -104,6 +104,11 @@ would be its own RunPod serverless endpoint in production. This is a${esm ? 'n E
 | \`npm run typecheck\` | Type-checks the sources and the tests. |
 | \`npm run manifest\` | Writes and validates \`switchyard.manifest.json\`, the deploy description. |
 
+To RunPod: build the image from \`Dockerfile\` (one image serves every endpoint) and push it, then
+\`npx switchyard deploy --image <ref> --dry-run\` shows what it would create or update, and
+\`RUNPOD_API_KEY=… npx switchyard deploy --image <ref>\` does it. Callers find the endpoints with
+\`SWITCHYARD_DIRECTORY=runpod\`.
+
 With \`npm run dev\` running, call the app from another shell:
 
 \`\`\`sh
@@ -114,6 +119,48 @@ node dist/client.js                          # the same call from code, through 
 
 Layout: \`src/app.ts\` is the entry module (\`--entry dist/app.js\`), \`src/endpoints/\` holds the
 endpoint classes, \`src/errors.ts\` an error registered to cross the wire, \`test/\` the tests.
+`;
+}
+
+/**
+ * `Dockerfile`: one image for every endpoint of the app, which `switchyard deploy --image <ref>`
+ * starts once per endpoint. Node 20 slim; production dependencies installed from the lock file;
+ * the compiled output and the manifest copied in. The entrypoint is `switchyard serve`; deploy
+ * passes `--entry dist/app.js --endpoint <name> --mode runpod` (or `--mode load-balancer --host
+ * 0.0.0.0`) as the container's arguments and sets SWITCHYARD_ENDPOINT; a plain `docker run`
+ * without arguments prints serve's help.
+ */
+export function dockerfile(): string {
+  return `# One image for every endpoint of this app. Build it after compiling and building the manifest:
+#   npm run build && npx switchyard build --entry dist/app.js
+#   docker build -t <registry>/<app>:<version> . && docker push <registry>/<app>:<version>
+#   npx switchyard deploy --image <registry>/<app>:<version> --dry-run   # then without --dry-run
+# switchyard deploy starts each RunPod endpoint with the arguments
+#   --entry dist/app.js --endpoint <name> --mode runpod                       (queue endpoints)
+#   --entry dist/app.js --endpoint <name> --mode load-balancer --host 0.0.0.0 (load balancers)
+# and SWITCHYARD_ENDPOINT=<name>. Secrets (RUNPOD_API_KEY) come from RunPod's secrets, never from here.
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json* ./
+RUN if [ -f package-lock.json ]; then npm ci --omit=dev; else npm install --omit=dev; fi && npm cache clean --force
+COPY dist ./dist
+COPY switchyard.manifest.json ./
+ENTRYPOINT ["npx", "--no-install", "switchyard", "serve"]
+# Locally: docker run -p 8080:8080 -e RUNPOD_API_KEY=local-key <image> --entry dist/app.js --endpoint pricing --host 0.0.0.0 --port 8080
+CMD ["--help"]
+`;
+}
+
+/** `.dockerignore`: keeps the local dependencies, sources and dev cluster files out of the image. */
+export function dockerignore(): string {
+  return `node_modules
+src
+test
+coverage
+.switchyard
+.git
+*.tsbuildinfo
 `;
 }
 
