@@ -19,6 +19,7 @@ export type { Runtime, CallOptions, CallResult, MethodArgs, MethodKeys, MethodRe
 export type { MapOptions, MapRun } from './router/fan-out';
 export type { CallHandle, HandleStatus, ResultOptions, StreamChunk } from './router/call-handle';
 export { foreignEndpoint } from './router/foreign';
+export { DevAlreadyRunningError, InitWouldOverwriteError } from './cli/cli-errors';
 export type { ForeignClient, ForeignEndpoint, ForeignEndpointOptions } from './router/foreign';
 export { withCallContext, currentCallContext, reportProgress } from './router/call-context';
 export type { CallContext } from './router/call-context';

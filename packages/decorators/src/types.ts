@@ -5,11 +5,11 @@ export type Constructor<T = any> = new (...args: any[]) => T;
 /** RunPod endpoint kinds: a queue endpoint (job API) or a load-balancing endpoint (direct HTTP). */
 export type EndpointType = 'queue' | 'load-balancer';
 
-/** Deployment hints written to the manifest. Switchyard does not provision anything itself. */
+/** Deployment hints written to the manifest; `switchyard deploy` creates or updates RunPod endpoints from them. */
 export interface ResourceHints {
-  /** GPU type(s) the endpoint wants, e.g. `'NVIDIA A40'` or `['AMPERE_16', 'ADA_24']`. */
+  /** RunPod GPU pool id(s) the endpoint wants, in order of preference, e.g. `'ADA_24'` or `['AMPERE_16', 'ADA_24']`. */
   gpu?: string | string[];
-  /** CPU flavour, e.g. `'cpu3c'`. */
+  /** CPU flavour instead of a GPU, e.g. `'cpu3c'` or `'cpu5c-4'` (flavour and vCPUs). */
   cpu?: string;
   /** Minimum workers kept warm. Default 0. */
   workersMin?: number;

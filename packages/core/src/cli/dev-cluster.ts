@@ -114,13 +114,13 @@ export async function startDevCluster(options: DevClusterOptions): Promise<DevCl
     const event = options.onEvent ?? ((line: string) => process.stderr.write(`${line}\n`));
     const defaults = loadDefaults(options.env ?? processEnv());
     const tree = options.onCall ? new CallTree(options.onCall, (endpoint) => current?.workers().find((w) => w.endpoint === endpoint)) : undefined;
-    const callLevel = (options.env ?? processEnv()).SWITCHYARD_CALL_LOG_LEVEL ?? 'info';
     const launch = (manifestFile: string): WorkerLaunch => ({
       entry,
       manifestPath: manifestFile,
       directoryUrl: dir.url,
       apiKey,
-      env: tree ? { ...options.env, SWITCHYARD_LOG_FORMAT: 'json', SWITCHYARD_CALL_LOG_LEVEL: callLevel } : options.env,
+      // The tree is drawn from the workers' per-call lines, so they log them at info whatever the app's own setting.
+      env: tree ? { ...options.env, SWITCHYARD_LOG_FORMAT: 'json', SWITCHYARD_CALL_LOG_LEVEL: 'info' } : options.env,
       tree,
       lockFile,
       startTimeoutMs: options.startTimeoutMs ?? defaults.devStartTimeoutMs,

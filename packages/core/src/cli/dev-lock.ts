@@ -1,6 +1,9 @@
 import { linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { SwitchyardError } from '../errors';
+import { DevAlreadyRunningError } from './cli-errors';
+
+export { DevAlreadyRunningError };
 
 /** What `.switchyard/dev.lock` says about the `switchyard dev` that holds it. */
 export interface DevLockInfo {
@@ -11,28 +14,6 @@ export interface DevLockInfo {
   entry: string;
   /** The client env file this dev owns (it holds the cluster's key). */
   envFile: string;
-}
-
-/**
- * Another `switchyard dev` is running with the same `.switchyard` folder. One dev per folder:
- * two would overwrite each other's manifest and env file (and its key).
- */
-export class DevAlreadyRunningError extends SwitchyardError {
-  override name = 'DevAlreadyRunningError' as const;
-  override readonly code = 'DEV_ALREADY_RUNNING' as const;
-  readonly pid: number;
-  readonly lockFile: string;
-
-  constructor(options: { holder: DevLockInfo; lockFile: string }) {
-    const { holder, lockFile } = options;
-    super(
-      `switchyard dev is already running in ${holder.cwd} (pid ${holder.pid}, started ${holder.startedAt}, entry ${holder.entry}). ` +
-        `One dev per folder: stop it first (Ctrl-C in its terminal, or kill ${holder.pid}), or run this one from another folder. ` +
-        `If pid ${holder.pid} is not a switchyard dev, delete ${lockFile}.`,
-    );
-    this.pid = holder.pid;
-    this.lockFile = lockFile;
-  }
 }
 
 /** The lock a running dev holds. */

@@ -51,6 +51,28 @@ export function withCallContext<T>(context: CallContext, fn: () => T): T {
 }
 
 /**
+ * The values of the iterable `open` returns, each step of it run inside `context` (a generator's
+ * body runs in the context of whoever calls its `next()`, so wrapping only the call that creates
+ * it would leave its steps outside). Stopping early returns the iterator, in the context too.
+ */
+export async function* iterateInContext<T>(context: CallContext, open: () => AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = withCallContext(context, () => open()[Symbol.asyncIterator]());
+  let finished = false;
+  try {
+    for (;;) {
+      const step = await withCallContext(context, () => iterator.next());
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      yield step.value;
+    }
+  } finally {
+    if (!finished) await withCallContext(context, async () => iterator.return?.());
+  }
+}
+
+/**
  * Reports the progress of the job the calling code runs in: a `@Remote` method (or anything it
  * calls in the same process) served by a worker. The update is encoded like a result (superjson,
  * so Dates, Maps, typed arrays… survive) and sent as RunPod's progress: in runpod mode a job-done

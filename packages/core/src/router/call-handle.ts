@@ -36,6 +36,8 @@ export interface CallHandle<T> {
   readonly endpoint: string;
   readonly method: string;
   readonly jobId: string;
+  /** The method is a streaming one (known when its endpoint's class or manifest is loaded): read it with `stream()`. */
+  readonly streaming: boolean;
   status(): Promise<HandleStatus>;
   /** The result, or the typed error a plain call would get. A wait that ends first leaves the job running. */
   result(options?: ResultOptions): Promise<T>;
@@ -102,6 +104,7 @@ export function makeHandle<T>(context: HandleContext, call: SpawnedCall, method:
     endpoint: call.endpoint,
     method: call.method,
     jobId: call.jobId,
+    streaming: method?.streaming === true,
     async status() {
       const job = await jobs.jobStatus(call);
       return { status: job.status, delayTime: job.delayTime, executionTime: job.executionTime };

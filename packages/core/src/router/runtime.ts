@@ -16,7 +16,7 @@ import { setRuntimeMetrics, SwitchyardMetrics } from '../observability/metrics';
 import { redactingLogger } from '../observability/redaction';
 import { assertSinglePeerCopies } from '../peer-dependencies';
 import { defaultSerializer, type Serializer } from '../serialization/serializer';
-import { withCallContext } from './call-context';
+import { iterateInContext, withCallContext } from './call-context';
 import { RemoteRouter } from './remote-router';
 import { RouteSelection } from './route-selection';
 import { handleFromId, makeHandle, parseHandleId, type CallHandle, type HandleContext } from './call-handle';
@@ -158,7 +158,7 @@ class SwitchyardRuntime implements Runtime {
   private async *callStream<T>(cls: Constructor<T>, method: MethodKeys<T>, args: unknown, options: CallOptions): AsyncGenerator<unknown> {
     const route = this.callRoute(cls, method);
     if (route.kind === 'remote') return yield* this.router.stream(route.metadata, route.method.name, args as unknown[], options);
-    yield* withCallContext(this.localContext(options), () => this.localMethod(cls, method, route.target).apply(route.target, args as unknown[]) as AsyncIterable<unknown>);
+    yield* iterateInContext(this.localContext(options), () => this.localMethod(cls, method, route.target).apply(route.target, args as unknown[]) as AsyncIterable<unknown>);
   }
 
   private callRoute<T>(cls: Constructor<T>, method: MethodKeys<T>) {

@@ -23,6 +23,11 @@ class Calculator {
     if (b === 0) throw new RangeError('division by zero');
     return a / b;
   }
+
+  @Remote()
+  async *countdown(from: number): AsyncGenerator<{ left: number }> {
+    for (let left = from; left > 0; left--) yield { left };
+  }
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -69,6 +74,18 @@ describe('switchyard call (CLI process)', () => {
     const both = await run(['call', 'cli-calc.add', '--handle', id], env);
     expect(both.code).toBe(1);
     expect(both.stderr).toContain('--handle waits for a call that was already started');
+  }, 60_000);
+
+  it("prints a streaming method's values one JSON line each, called or spawned and then followed by --handle", async () => {
+    const called = await run(['call', 'cli-calc.countdown', '--args', '[3]'], env);
+    expect(called.stderr).toBe('');
+    expect(called.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ left: 3 }, { left: 2 }, { left: 1 }]);
+    const spawned = await run(['call', 'cli-calc.countdown', '--args', '[2]', '--spawn'], env);
+    expect(spawned.code).toBe(0);
+    const waited = await run(['call', '--handle', spawned.stdout.trim()], env);
+    expect(waited.stderr).toBe('');
+    expect(waited.code).toBe(0);
+    expect(waited.stdout.trim().split('\n').map((line) => JSON.parse(line))).toEqual([{ left: 2 }, { left: 1 }]);
   }, 60_000);
 
   it('exits 1 with the remote error when the method throws', async () => {

@@ -97,7 +97,7 @@ async function runCall(target: string | undefined, options: CallCommandOptions, 
   }
 }
 
-/** `switchyard call --handle <id>`: waits for a spawned call's result and prints it. */
+/** `switchyard call --handle <id>`: waits for a spawned call's result and prints it (a streaming method's chunks, one JSON line each). */
 async function runHandle(target: string | undefined, options: CallCommandOptions, io: CliIo): Promise<void> {
   if (target !== undefined) throw new ConfigurationError(`--handle waits for a call that was already started; leave out "${target}".`, { option: '--handle' });
   const entry = callEntry(options.entry, io.env, io.cwd);
@@ -105,6 +105,10 @@ async function runHandle(target: string | undefined, options: CallCommandOptions
   const runtime = createRuntime({ manifest: options.manifest, env: io.env });
   try {
     const handle = await runtime.handle(options.handle!);
+    if (handle.streaming) {
+      for await (const chunk of handle.stream({ timeoutMs: options.timeout })) io.stdout(`${JSON.stringify(chunk, jsonReplacer)}\n`);
+      return;
+    }
     const result = await handle.result({ timeoutMs: options.timeout });
     if (result !== undefined) io.stdout(`${JSON.stringify(result, jsonReplacer, 2)}\n`);
   } catch (error) {

@@ -2,6 +2,9 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { SwitchyardError } from '../../errors';
+import { InitWouldOverwriteError } from '../cli-errors';
+
+export { InitWouldOverwriteError };
 import { addCommandHelp } from '../help-text';
 import type { CliIo } from '../io';
 import { starterFiles, type StarterVersions } from '../init-templates';
@@ -14,25 +17,6 @@ export interface InitCommandOptions {
   name?: string;
 }
 
-/**
- * `switchyard init` found files it would write already in the target folder. Nothing was
- * written; `files` lists the existing ones, relative to `directory`.
- */
-export class InitWouldOverwriteError extends SwitchyardError {
-  override name = 'InitWouldOverwriteError' as const;
-  override readonly code = 'INIT_WOULD_OVERWRITE' as const;
-  readonly directory: string;
-  readonly files: readonly string[];
-
-  constructor(options: { directory: string; files: readonly string[] }) {
-    super(
-      `switchyard init would overwrite ${options.files.length} existing file${options.files.length === 1 ? '' : 's'} in ${options.directory}: ` +
-        `${options.files.join(', ')}. Nothing was written. Run it in an empty or new folder (e.g. switchyard init my-app), or move those files away.`,
-    );
-    this.directory = options.directory;
-    this.files = options.files;
-  }
-}
 
 /** Core's peer dependencies, which the starter lists as its own so that the app owns the one copy. */
 const STARTER_PEERS = ['class-transformer', 'class-validator', 'reflect-metadata', 'tsyringe'] as const;
