@@ -1,6 +1,6 @@
 import type { ManifestEndpoint } from '../manifest/model';
 import type { CreateEndpointBody } from './runpod-rest';
-import { RUNPOD_NAMING_ENV, RUNPOD_TYPES, runpodName, type RunpodCpuConfig, type RunpodEndpointType, type RunpodNaming } from './runpod-endpoints';
+import { RUNPOD_NAMING_ENV, RUNPOD_TYPES, runpodName, type RunpodEndpointType, type RunpodNaming } from './runpod-endpoints';
 
 /**
  * What one `@Endpoint` of the manifest should look like on RunPod: the fields `switchyard deploy`
@@ -8,24 +8,9 @@ import { RUNPOD_NAMING_ENV, RUNPOD_TYPES, runpodName, type RunpodCpuConfig, type
  * timeout, scaling after creation, env variables the manifest does not name) is left as it is,
  * so settings made in RunPod's console survive a deploy.
  */
-export interface DesiredEndpoint {
-  /** The `@Endpoint` name. */
+export interface DesiredEndpoint extends CreateEndpointBody {
+  /** The `@Endpoint` name (`name` is the RunPod name: `<prefix><endpoint><suffix>`). */
   endpoint: string;
-  /** The RunPod name: `<prefix><endpoint><suffix>`. */
-  name: string;
-  type: RunpodEndpointType;
-  image: string;
-  /** Arguments to the image's entrypoint (`switchyard serve`, see the Dockerfile template). */
-  args: string;
-  /** The variables deploy sets; others already on the endpoint are kept. */
-  env: Record<string, string>;
-  workers: { min: number; max: number };
-  /** Per-request execution timeout, ms: the longest `timeoutMs` of the endpoint's methods. */
-  timeout: number;
-  gpu?: { pools: string[] };
-  cpu?: Array<Pick<RunpodCpuConfig, 'id' | 'vcpuCount'>>;
-  /** Set on create only (the document requires it); later changes in the console are kept. */
-  scaling: CreateEndpointBody['scaling'];
   /** Endpoints this one calls (the manifest's dependsOn). */
   dependsOn: readonly string[];
 }

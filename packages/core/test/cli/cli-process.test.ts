@@ -82,11 +82,11 @@ describe('switchyard CLI (child process)', () => {
   });
 
   it('exits 2 and prints the usage to stderr for an unknown command', async () => {
-    const result = await switchyard(['deploy']);
+    const result = await switchyard(['provision']);
 
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain("error: unknown command 'deploy'");
+    expect(result.stderr).toContain("error: unknown command 'provision'");
     expect(result.stderr).toContain('Usage: switchyard [options] [command]');
   });
 
