@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_ENV_NAMES, loadDefaults } from '../config';
+import { RUNPOD_WORKER_ENV_NAMES } from '../worker/runpod-worker-settings';
 import { ConfigurationError, SwitchyardError } from '../errors';
 import { register as registerBuild } from './commands/build';
 import { register as registerCall } from './commands/call';
@@ -26,7 +27,8 @@ export const EXIT_FAILURE = 1;
 
 /** Commands that create a runtime, so read the SWITCHYARD_* and RUNPOD_* defaults: checked before they start anything. */
 const READS_DEFAULTS = new Set(['dev', 'serve', 'call', 'deploy']);
-const ENV_NAMES = new Set<string>(Object.values(DEFAULT_ENV_NAMES));
+/** Variables whose malformed value is exit code 2: the defaults, and those RunPod sets on its workers (serve --mode runpod). */
+const ENV_NAMES = new Set<string>([...Object.values(DEFAULT_ENV_NAMES), ...RUNPOD_WORKER_ENV_NAMES]);
 
 /**
  * The `switchyard` program: commander with every command of COMMANDS registered, output going

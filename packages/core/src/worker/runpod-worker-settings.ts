@@ -22,6 +22,9 @@ export interface RunpodWorkerSettings {
   concurrency: number;
 }
 
+/** The variables RunPod sets on its workers that `readRunpodWorkerSettings` reads and checks. */
+export const RUNPOD_WORKER_ENV_NAMES = ['RUNPOD_WEBHOOK_GET_JOB', 'RUNPOD_WEBHOOK_POST_OUTPUT', 'RUNPOD_WEBHOOK_POST_STREAM', 'RUNPOD_WEBHOOK_PING', 'RUNPOD_AI_API_KEY', 'RUNPOD_POD_ID'] as const;
+
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

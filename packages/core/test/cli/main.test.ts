@@ -127,6 +127,17 @@ describe('switchyard CLI (in process)', () => {
     });
   });
 
+  describe('serve', () => {
+    it('exits 2 naming the variable when a RunPod worker variable is malformed (regression: it was 1)', async () => {
+      env.RUNPOD_WEBHOOK_GET_JOB = 'not a url';
+      env.RUNPOD_WEBHOOK_POST_OUTPUT = 'http://127.0.0.1:1/done/$ID';
+      const result = await run('serve', '--entry', join(FIXTURES, 'app.ts'), '--endpoint', 'storage', '--mode', 'runpod');
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('error: RUNPOD_WEBHOOK_GET_JOB="not a url" is not an http(s) URL template');
+    });
+  });
+
   describe('manifest validate', () => {
     it('exits 0 with a one-line summary for a valid file', async () => {
       writeFileSync(join(dir, 'm.json'), JSON.stringify(validManifest()));

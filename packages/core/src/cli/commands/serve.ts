@@ -93,6 +93,7 @@ async function runServe(options: ServeCommandOptions, io: CliIo): Promise<void> 
   const server = await serve({
     endpoints: [metadata.target],
     runtime,
+    env: io.env,
     // The one start line is this command's (below), not the transport's record as well.
     logger: withoutStartRecord(runtime.logger),
     mode: options.mode,
