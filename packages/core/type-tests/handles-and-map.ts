@@ -77,4 +77,9 @@ export async function foreignTypes(runtime: Runtime): Promise<void> {
   }
   // @ts-expect-error -- a stream's input is checked too
   runtime.foreign(llm).stream({ text: 'hi' });
+  const openai = foreignEndpoint<Prompt, { choices: Array<{ text: string }> }>({ name: 'vllm', type: 'load-balancer', path: '/v1/completions' });
+  const completion: string | undefined = (await runtime.foreign(openai).run({ prompt: 'hi' })).choices[0]?.text;
+  void completion;
+  // @ts-expect-error -- only the two endpoint types exist
+  foreignEndpoint({ name: 'x', type: 'pod' });
 }

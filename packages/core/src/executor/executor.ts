@@ -49,8 +49,9 @@ export interface ExecuteRequest {
   /**
    * A call to a foreign endpoint (not a Switchyard worker): `input` is sent as the job's raw
    * `input` instead of the invocation, and the job's output comes back as it is, as `result`.
+   * On a load-balancer endpoint `input` is the whole JSON body, POSTed to `path`.
    */
-  foreign?: { input: unknown };
+  foreign?: { input: unknown; path?: string };
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { numberOption } from '../config';
 import type { EndpointAddress } from '../directory/endpoint-address';
-import { EndpointUnavailableError, SerializationError, type WireFailure } from '../errors';
+import { EndpointUnavailableError, InvalidRequestError, RemoteExecutionError, SerializationError, type WireFailure } from '../errors';
 import { parseFailure } from '../serialization/failure';
 import { assertWireOutput, isWireFailureReply, type WireOutput } from '../serialization/wire';
 import type { ExecuteRequest } from './executor';
@@ -9,7 +9,7 @@ import type { CallState } from './call-state';
 import { HttpExecutor, type HttpExecutorOptions } from './http-executor';
 import type { HttpReply, OpenReply } from './http-transport';
 import { chunkOf, ndjsonLines } from './stream-readers';
-import { noReplyFailure, replyFailure } from './reply-errors';
+import { noReplyFailure, replyFailure, serverMessage, type SentRequest } from './reply-errors';
 
 /** Options of {@link LoadBalancerExecutor}. Unset values come from the resolved defaults. */
 export interface LoadBalancerExecutorOptions extends HttpExecutorOptions {
@@ -38,7 +38,7 @@ export class LoadBalancerExecutor extends HttpExecutor {
   }
 
   protected bodyOf(request: ExecuteRequest): unknown {
-    return request.invocation;
+    return request.foreign ? request.foreign.input : request.invocation;
   }
 
   protected abandonedNote(): string {
@@ -48,12 +48,14 @@ export class LoadBalancerExecutor extends HttpExecutor {
   protected async attempt(call: CallState, address: EndpointAddress): Promise<WireOutput> {
     const { budget } = call.request;
     call.request.observer?.submitting(address, call.submissions + 1, 'load-balancer');
+    const foreign = call.request.foreign;
+    const route = foreign ? (foreign.path ?? '/') : '/execute';
     const reply = await this.guard(call, address, async (): Promise<HttpReply> => {
       let answer: HttpReply;
       try {
         answer = await this.transport.send({
           origin: address.origin,
-          path: `${address.path}/execute`,
+          path: `${address.path}${route}`,
           method: 'POST',
           headers: { ...call.headers, 'x-request-id': `lb-${randomUUID()}` },
           body: call.body,
@@ -63,14 +65,17 @@ export class LoadBalancerExecutor extends HttpExecutor {
         });
       } catch (error) {
         if (budget.aborted) throw error;
-        throw noReplyFailure('/execute', error);
+        throw noReplyFailure(route, error);
       }
+      if (foreign) return foreignAnswer(this.sent(call, address, route), answer);
       const body = parseJson(answer.text);
       // A Switchyard worker's answer, whatever its status: never retried, never counted by the breaker.
       if (isWireFailureReply(body)) throw this.remoteError(call, parseFailure(body.error));
       if (answer.status < 200 || answer.status > 299) throw replyFailure(this.sent(call, address, '/execute'), answer);
       return answer;
     });
+    // A foreign server's body is its output as it sent it: JSON when it parses, else the text.
+    if (foreign) return { sy: 1, result: (parseJson(reply.text) ?? reply.text) as WireOutput['result'] };
     return assertWireOutput(parseJson(reply.text) ?? reply.text, call.where, `${address.url}/execute`);
   }
 
@@ -126,6 +131,26 @@ export class LoadBalancerExecutor extends HttpExecutor {
       if (!ended) reply.body.destroy();
     }
   }
+}
+
+/**
+ * A foreign server's reply: a 2xx is the output; a 500 is the handler's failure
+ * (RemoteExecutionError with its text, not retried, not counted by the breaker); a 400-class
+ * refusal of the input is InvalidRequestError; everything else (401/403, 404, 413, 429, 502–504,
+ * a proxy page) is read as for a Switchyard worker, under the same retry policy.
+ */
+function foreignAnswer(sent: SentRequest, answer: HttpReply): HttpReply {
+  const { status } = answer;
+  if (status >= 200 && status <= 299) return answer;
+  const message = serverMessage(answer.text, sent.secrets);
+  const context = { endpoint: sent.endpoint, method: sent.method };
+  if (status === 500) {
+    throw new RemoteExecutionError(`the server of foreign endpoint ${sent.endpoint} failed on ${sent.route} (HTTP 500): ${message}`, { ...context, remote: { name: `HTTP ${status}`, message } });
+  }
+  if ([400, 409, 410, 415, 422].includes(status)) {
+    throw new InvalidRequestError(`foreign endpoint ${sent.endpoint} at ${sent.address} refused the input (HTTP ${status} on ${sent.route}): ${message}. Check the input against what that server expects.`, { ...context, details: [message] });
+  }
+  throw replyFailure(sent, answer);
 }
 
 function parseJson(text: string): unknown {

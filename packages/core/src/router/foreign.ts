@@ -10,8 +10,14 @@ import type { CallOptions } from './runtime-types';
 export interface ForeignEndpointOptions<O> {
   /** The RunPod endpoint's name in the directory (or its id). */
   name: string;
-  /** Only `queue` endpoints (RunPod's job API) for now. Default `queue`. */
-  type?: 'queue';
+  /**
+   * `queue` (default): RunPod's job API, the input sent as the job's `input`. `load-balancer`: a
+   * server behind a RunPod load-balancing endpoint (vLLM's OpenAI-compatible server, say): the
+   * input is the JSON body POSTed to `path`, and the reply's JSON body is the output.
+   */
+  type?: 'queue' | 'load-balancer';
+  /** Load-balancer endpoints: the route the input is POSTed to, e.g. `/v1/completions`. Default `/`. */
+  path?: string;
   /** Deadline of a call, ms. Default SWITCHYARD_CALL_TIMEOUT_MS. */
   timeoutMs?: number;
   /** The handler is safe to run twice: a submission that may have created a job may be sent again. Default false. */
@@ -49,6 +55,9 @@ export interface ForeignClient<I, O> {
   stream<C = unknown>(input: I, options?: CallOptions): AsyncIterable<C>;
 }
 
+/** A route of a foreign load-balancer endpoint: a path and an optional query, nothing that leaves the endpoint's address. */
+const SAFE_PATH = /^\/(?!\/)[^\s#]*$/;
+
 /** Stands in for the class of a foreign endpoint in routing metadata: it has no code here. */
 class ForeignEndpointClass {}
 
@@ -61,8 +70,15 @@ export function foreignEndpoint<I, O = unknown>(options: ForeignEndpointOptions<
   if (typeof options?.name !== 'string' || !ENDPOINT_NAME_PATTERN.test(options.name)) {
     throw new ConfigurationError(`foreignEndpoint: name ${JSON.stringify(options?.name)} is not an endpoint name. Use letters, digits, "-" and "_" (the RunPod endpoint's name or id).`, { option: 'name' });
   }
-  if (options.type !== undefined && options.type !== 'queue') {
-    throw new ConfigurationError(`foreignEndpoint "${options.name}": type ${JSON.stringify(options.type)} is not supported; foreign endpoints are queue endpoints (RunPod's job API).`, { option: 'type' });
+  const type = options.type ?? 'queue';
+  if (type !== 'queue' && type !== 'load-balancer') {
+    throw new ConfigurationError(`foreignEndpoint "${options.name}": type ${JSON.stringify(options.type)} is not one of 'queue' (RunPod's job API) and 'load-balancer'.`, { option: 'type' });
+  }
+  if (options.path !== undefined && (type !== 'load-balancer' || !SAFE_PATH.test(options.path) || /(^|\/)\.\.?(\/|$|\?)/.test(options.path))) {
+    throw new ConfigurationError(
+      `foreignEndpoint "${options.name}": path ${JSON.stringify(options.path)} is not usable. It is for load-balancer endpoints only, and is a route starting with "/" (e.g. "/v1/completions"), with no "//" at its start, no "." or ".." segments, no spaces and no "#".`,
+      { option: 'path' },
+    );
   }
   const retries = options.retries ?? 0;
   if (!Number.isInteger(retries) || retries < 0 || retries > 10 || (retries > 0 && !options.idempotent)) {
@@ -70,7 +86,7 @@ export function foreignEndpoint<I, O = unknown>(options: ForeignEndpointOptions<
   }
   const metadata: EndpointMetadata = {
     name: options.name,
-    type: 'queue',
+    type,
     resources: {},
     target: ForeignEndpointClass,
     dependencies: [],
@@ -123,15 +139,22 @@ export function foreignClient<I, O>(
   open: (input: unknown, options: CallOptions) => AsyncIterable<unknown>,
   handles: HandleContext,
 ): ForeignClient<I, O> {
+  const jobsOnly = (what: string) => {
+    if (endpoint.metadata.type === 'load-balancer') {
+      throw new ConfigurationError(`foreign endpoint "${endpoint.name}" is a load-balancer endpoint, which has no jobs to ${what}: call it with run().`, { endpoint: endpoint.name });
+    }
+  };
   return {
     stream: <C>(input: I, options: CallOptions = {}) => ({
       async *[Symbol.asyncIterator]() {
+        jobsOnly('stream');
         let n = 0;
         for await (const chunk of open(input, options)) yield checkForeignChunk(endpoint as ForeignEndpoint<unknown, unknown>, chunk, n++) as C;
       },
     }),
     run: async (input, options = {}) => checkForeignOutput(endpoint, await send(input, options, 'call')),
     spawn: async (input, options = {}) => {
+      jobsOnly('spawn');
       const call = (await send(input, options, 'spawn')) as SpawnedCall;
       // result() runs the same output checks as run().
       const handle = makeHandle<unknown>(handles, call, endpoint.metadata.methods[0]);

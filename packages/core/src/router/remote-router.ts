@@ -68,8 +68,8 @@ export class RemoteRouter {
    * A call to a foreign endpoint (a RunPod worker that is not Switchyard's): `input` is the job's
    * raw input, and the output comes back as the handler returned it (`spawn` for a handle).
    */
-  invokeForeign(metadata: EndpointMetadata, input: unknown, options: CallOptions, mode: 'call' | 'spawn'): Promise<unknown> {
-    return this.send(metadata, 'run', [], options, mode, { input });
+  invokeForeign(metadata: EndpointMetadata, input: unknown, options: CallOptions, mode: 'call' | 'spawn', path?: string): Promise<unknown> {
+    return this.send(metadata, 'run', [], options, mode, { input, path });
   }
 
   /** A foreign endpoint's generator handler: its chunks as it yielded them (RunPod's `/stream`). */
@@ -85,7 +85,7 @@ export class RemoteRouter {
     return this.send(metadata, routeName, args, options, 'spawn') as Promise<SpawnedCall>;
   }
 
-  private async send(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions, mode: 'call' | 'spawn', foreign?: { input: unknown }): Promise<unknown> {
+  private async send(metadata: EndpointMetadata, routeName: string, args: unknown[], options: CallOptions, mode: 'call' | 'spawn', foreign?: { input: unknown; path?: string }): Promise<unknown> {
     const method = this.route(metadata, routeName);
     const outer = currentCallContext();
     const budget = this.budgetOf(metadata, method, options, outer);
@@ -187,7 +187,7 @@ export class RemoteRouter {
     options: CallOptions,
     budget: CallBudget,
     traced: CallTrace,
-    foreign?: { input: unknown },
+    foreign?: { input: unknown; path?: string },
   ): { invocation: Invocation; request: ExecuteRequest; executor: Executor } {
     const outer = currentCallContext();
     const invocation: Invocation = {

@@ -225,7 +225,7 @@ class SwitchyardRuntime implements Runtime {
     this.assertOpen();
     return foreignClient(
       endpoint,
-      (input, options, mode) => this.router.invokeForeign(endpoint.metadata, input, options, mode),
+      (input, options, mode) => this.router.invokeForeign(endpoint.metadata, input, options, mode, endpoint.options.path),
       (input, options) => this.router.streamForeign(endpoint.metadata, input, options),
       this.handleContext(),
     );

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { IsInt, IsString, Min } from 'class-validator';
 import { StaticDirectory } from '../../src/directory/static-directory';
-import { ConfigurationError, RemoteExecutionError, SerializationError } from '../../src/errors';
+import { ConfigurationError, InvalidRequestError, RemoteExecutionError, SerializationError } from '../../src/errors';
 import { silentLogger } from '../../src/observability/logger';
 import { foreignEndpoint } from '../../src/router/foreign';
 import { createRuntime } from '../../src/router/runtime';
@@ -183,5 +183,75 @@ describe('foreign generator handlers (issue 17, with streaming from issue 16)', 
     const error = await rejectionOf(collect(rt.foreign(strict).stream({ prompt: 'ok' })));
     expect(error).toBeInstanceOf(SerializationError);
     expect(error.message).toContain('chunk 1 of foreign endpoint "llama" was refused by its parseChunk function: no "llo" here');
+  });
+});
+
+describe('foreign load-balancer endpoints (issue 17): a server behind a RunPod load balancer', () => {
+  // A stand-in of vLLM's OpenAI-compatible server as RunPod's load balancer fronts it: the caller's
+  // JSON body goes to the route as it is, and the reply's body is the output.
+  let stub: ScriptedServer;
+  const seen: Array<{ url: string; auth: string | undefined; body: Record<string, unknown> }> = [];
+  let busy = 0;
+  beforeAll(async () => {
+    stub = await startScriptedServer(async (req, res) => {
+      if (req.method === 'GET') return send(res, 200, { status: 'healthy' });
+      const body = await readJson(req);
+      seen.push({ url: req.url ?? '', auth: req.headers.authorization, body });
+      const prompt = body.prompt as string;
+      if (prompt === 'bad') return send(res, 400, { object: 'error', message: 'max_tokens must be at least 1', code: 400 });
+      if (prompt === 'crash') return send(res, 500, { object: 'error', message: 'CUDA error: an illegal memory access' });
+      if (prompt === 'busy' && busy-- > 0) return send(res, 503, { error: 'no workers available' });
+      send(res, 200, { object: 'text_completion', choices: [{ index: 0, text: `echo: ${prompt}` }], usage: { completion_tokens: body.max_tokens } });
+    });
+  });
+  afterAll(() => stub.close());
+  beforeEach(() => (seen.length = 0));
+
+  interface Completion {
+    choices: Array<{ text: string }>;
+  }
+  const runtime = () => createRuntime({ env: { RUNPOD_API_KEY: KEY, SWITCHYARD_POLL_INITIAL_MS: '20' }, logger: silentLogger, directory: new StaticDirectory({ vllm: `${stub.url}vllm` }) });
+
+  it("POSTs the input as the body to the endpoint's route and returns the reply's JSON, parsed", async () => {
+    await using rt = runtime();
+    const vllm = foreignEndpoint<{ prompt: string; max_tokens: number }, string>({ name: 'vllm', type: 'load-balancer', path: '/v1/completions', parse: (o) => (o as Completion).choices[0]!.text });
+    expect(await rt.foreign(vllm).run({ prompt: 'hi', max_tokens: 4 })).toBe('echo: hi');
+    expect(seen).toEqual([{ url: '/vllm/v1/completions', auth: `Bearer ${KEY}`, body: { prompt: 'hi', max_tokens: 4 } }]);
+  });
+
+  it('turns a refusal of the input into InvalidRequestError and a server failure into RemoteExecutionError, neither retried', async () => {
+    await using rt = runtime();
+    const vllm = foreignEndpoint<{ prompt: string }>({ name: 'vllm', type: 'load-balancer', path: '/v1/completions', idempotent: true, retries: 2 });
+    const refused = await rejectionOf(rt.foreign(vllm).run({ prompt: 'bad' }));
+    expect(refused).toBeInstanceOf(InvalidRequestError);
+    expect(refused.message).toContain('refused the input (HTTP 400 on /v1/completions): max_tokens must be at least 1');
+    const failed = (await rejectionOf(rt.foreign(vllm).run({ prompt: 'crash' }))) as RemoteExecutionError;
+    expect(failed).toBeInstanceOf(RemoteExecutionError);
+    expect(failed.remote).toMatchObject({ name: 'HTTP 500', message: 'CUDA error: an illegal memory access' });
+    expect(seen).toHaveLength(2);
+  });
+
+  it('retries what the load balancer did not accept (503), under the retry policy', async () => {
+    await using rt = runtime();
+    busy = 2;
+    const vllm = foreignEndpoint<{ prompt: string }, Completion>({ name: 'vllm', type: 'load-balancer', path: '/v1/completions' });
+    expect((await rt.foreign(vllm).run({ prompt: 'busy' })).choices[0]!.text).toBe('echo: busy');
+    expect(seen).toHaveLength(3);
+  });
+
+  it('has no jobs to spawn or stream, and refuses a path that could leave the endpoint', async () => {
+    await using rt = runtime();
+    const vllm = foreignEndpoint<{ prompt: string }>({ name: 'vllm', type: 'load-balancer' });
+    const spawned = await rejectionOf(rt.foreign(vllm).spawn({ prompt: 'x' }));
+    expect(spawned).toBeInstanceOf(ConfigurationError);
+    expect(spawned.message).toContain('is a load-balancer endpoint, which has no jobs to spawn: call it with run()');
+    const streamed = await rejectionOf((async () => {
+      for await (const chunk of rt.foreign(vllm).stream({ prompt: 'x' })) void chunk;
+    })());
+    expect(streamed).toBeInstanceOf(ConfigurationError);
+    for (const path of ['v1/completions', '//evil.example/x', '/a/../b', '/a b', '/x#y']) {
+      expect(thrownBy(() => foreignEndpoint({ name: 'vllm', type: 'load-balancer', path }))).toBeInstanceOf(ConfigurationError);
+    }
+    expect(thrownBy(() => foreignEndpoint({ name: 'llama', path: '/v1/completions' }))).toBeInstanceOf(ConfigurationError);
   });
 });
