@@ -19,6 +19,8 @@ export interface TreeWorker {
 const PARENT_WAIT_MS = 300;
 
 interface JobLine {
+  /** The worker whose output carried the line: the one that ran the job. */
+  worker?: TreeWorker;
   endpoint: string;
   method: string;
   callId: string;
@@ -81,13 +83,13 @@ export class CallTree {
     private readonly workerOf: (endpoint: string) => TreeWorker | undefined,
   ) {}
 
-  /** Takes one record; true when it was a call or job line (the tree prints it, not the log). */
-  add(record: WorkerRecord): boolean {
+  /** Takes one record (`from`: the worker that wrote it); true when it was a call or job line (the tree prints it, not the log). */
+  add(record: WorkerRecord, from?: TreeWorker): boolean {
     const f = record as Record<string, unknown>;
     if (typeof f.callId !== 'string' || typeof f.endpoint !== 'string' || typeof f.method !== 'string') return false;
     const base = { callId: f.callId, endpoint: f.endpoint, method: f.method, outcome: String(f.outcome ?? 'ok'), ms: Number(f.ms ?? 0), at: Date.now() };
     if (record.message.startsWith('ran ')) {
-      this.jobs.set(f.callId, base);
+      this.jobs.set(f.callId, { ...base, worker: from });
       const timer = setTimeout(() => {
         this.timers.delete(timer);
         if (!this.calls.has(f.callId as string)) this.printTree(f.callId as string);
@@ -115,7 +117,8 @@ export class CallTree {
       const job = this.jobs.get(callId);
       const what = job ?? fallback;
       if (!what) return;
-      const worker = job ? this.workerOf(job.endpoint) : undefined;
+      // The worker that ran the job; else (a line from elsewhere) the endpoint's current one.
+      const worker = job ? (job.worker ?? this.workerOf(job.endpoint)) : undefined;
       const where = worker ? `pid ${worker.pid} :${worker.port}` : 'no worker reached';
       // A nested call's own latency (the caller's view) when there is one; the job's otherwise.
       const ms = fallback?.ms ?? what.ms;

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import type { EndpointType } from '@switchyard/decorators';
 import { processEnv } from '../config';
 import { SwitchyardError } from '../errors';
-import { parseRecord, renderRecord, type CallTree } from './call-tree';
+import { parseRecord, renderRecord, type CallTree, type TreeWorker } from './call-tree';
 import { cliCommand, READY_MARKER } from './dev-protocol';
 
 /** One endpoint to run in a worker process. */
@@ -82,6 +82,8 @@ export function launchWorker(spec: WorkerSpec, launch: WorkerLaunch): Promise<Wo
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   return new Promise<WorkerProcess>((resolveReady, rejectReady) => {
     let ready = false;
+    // This worker, as the call tree names the jobs it ran (known once it listens).
+    let self: TreeWorker | undefined;
     const recent: string[] = [];
     const timer = setTimeout(() => {
       if (ready) return;
@@ -92,6 +94,7 @@ export function launchWorker(spec: WorkerSpec, launch: WorkerLaunch): Promise<Wo
       if (!ready && line.startsWith(READY_MARKER)) {
         try {
           const { url } = JSON.parse(line.slice(READY_MARKER.length)) as { url: string };
+          self = { pid: child.pid ?? -1, port: Number(new URL(url).port) };
           ready = true;
           clearTimeout(timer);
           resolveReady({
@@ -108,7 +111,7 @@ export function launchWorker(spec: WorkerSpec, launch: WorkerLaunch): Promise<Wo
         return;
       }
       const record = launch.tree ? parseRecord(line) : undefined;
-      if (record && launch.tree!.add(record)) return;
+      if (record && launch.tree!.add(record, self)) return;
       const text = record ? renderRecord(record) : line;
       for (const part of text.split('\n')) {
         if (!ready && recent.push(part) > KEPT_LINES) recent.shift();
