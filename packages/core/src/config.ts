@@ -93,6 +93,12 @@ export interface SwitchyardDefaults {
   postRetryDelayMs: number;
   /** RunPod worker: client timeout of one job-done attempt, ms. Default 30000. */
   postTimeoutMs: number;
+  /** RunPod's REST API (`switchyard deploy`): requests per call while it answers 429 (a GET also 5xx), the first included. Default 4. */
+  restAttempts: number;
+  /** RunPod's REST API: wait before a retry without `Retry-After`, ms (doubling). Default 1000. */
+  restRetryDelayMs: number;
+  /** RunPod's REST API: timeout of one request, ms. Default 30000. */
+  restTimeoutMs: number;
   /** `switchyard dev`: how long a worker may take to become ready, ms. Default 30000. */
   devStartTimeoutMs: number;
   /** `switchyard dev`: how long a stopping worker gets after SIGTERM before SIGKILL, ms. Default 5000. */
@@ -177,6 +183,9 @@ const NUMBERS: Record<NumberKey, { value: number; min: number; max: number; env?
   postAttempts: { value: 3, min: 1, max: 100 },
   postRetryDelayMs: { value: 300, min: 0, max: MAX_MS },
   postTimeoutMs: { value: 30_000, min: 1, max: MAX_MS },
+  restAttempts: { value: 4, min: 1, max: 100 },
+  restRetryDelayMs: { value: 1_000, min: 0, max: MAX_MS },
+  restTimeoutMs: { value: 30_000, min: 1, max: MAX_MS },
   devStartTimeoutMs: { value: 30_000, min: 1, max: MAX_MS },
   devStopGraceMs: { value: 5_000, min: 0, max: MAX_MS },
 };

@@ -1,4 +1,5 @@
 import ky, { isHTTPError, isTimeoutError, type KyResponse, type RetryOptions } from 'ky';
+import { loadDefaults, numberOption, type SwitchyardDefaults } from '../config';
 import { DeployError, UnauthorizedError } from '../errors';
 import { parseEndpoint, parseEndpointList, restBase, type RunpodCpuConfig, type RunpodEndpoint, type RunpodEndpointType } from './runpod-endpoints';
 
@@ -49,6 +50,8 @@ export interface RunpodRestClientOptions {
   retryDelayMs?: number;
   /** Timeout of one request, ms. Default 30000. */
   timeoutMs?: number;
+  /** Where unset options come from. Default: the built-in defaults (`loadDefaults({})`). */
+  defaults?: SwitchyardDefaults;
 }
 
 /** What one request was, for messages: `POST /v2/serverless (create "shop-orders")`. */
@@ -69,12 +72,13 @@ export class RunpodRestClient {
   private made = 0;
 
   constructor(options: RunpodRestClientOptions) {
+    const defaults = options.defaults ?? loadDefaults({});
     this.base = restBase(options);
     this.apiKey = options.apiKey;
-    this.attempts = options.attempts ?? 4;
-    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
-    this.retryDelayMs = options.retryDelayMs ?? 1_000;
-    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.attempts = numberOption('RunpodRestClient', 'attempts', options.attempts, defaults, 'restAttempts');
+    this.maxRetryAfterMs = numberOption('RunpodRestClient', 'maxRetryAfterMs', options.maxRetryAfterMs, defaults, 'maxRetryAfterMs');
+    this.retryDelayMs = numberOption('RunpodRestClient', 'retryDelayMs', options.retryDelayMs, defaults, 'restRetryDelayMs');
+    this.timeoutMs = numberOption('RunpodRestClient', 'timeoutMs', options.timeoutMs, defaults, 'restTimeoutMs');
   }
 
   /** HTTP requests made so far, retries included. */

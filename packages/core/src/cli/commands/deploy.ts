@@ -80,7 +80,7 @@ export async function runDeploy(options: DeployCommandOptions, io: CliIo): Promi
   const naming: RunpodNaming = { restUrl: env.restUrl, namePrefix: options.prefix ?? env.namePrefix, nameSuffix: options.suffix ?? env.nameSuffix };
   refuseKeyInManifest(manifest, apiKey);
 
-  const client = new RunpodRestClient({ apiKey, restUrl: naming.restUrl, maxRetryAfterMs: defaults.maxRetryAfterMs });
+  const client = new RunpodRestClient({ apiKey, restUrl: naming.restUrl, defaults });
   const existing = await client.listEndpoints();
   const plan = planDeploy(manifest, existing, { image: options.image.trim(), entry: options.entry, naming, only: options.only });
   for (const note of plan.notes) err(`note: ${note}\n`);
