@@ -60,7 +60,7 @@ export const RUNPOD_NAMING_ENV = {
   nameSuffix: 'SWITCHYARD_RUNPOD_NAME_SUFFIX',
 } as const;
 
-/** {@link RunpodNaming} from an environment (given, never read from `process.env` here); blank values count as unset. */
+/** {@link RunpodNaming} from the environment it is given (the CLI's or a runtime's, never this process's directly); blank values count as unset. */
 export function runpodNamingFromEnv(env: NodeJS.ProcessEnv): RunpodNaming {
   const value = (name: string): string | undefined => {
     const raw = env[name];

@@ -13,7 +13,7 @@ import { CallTrace, outcomeOf, traceparentOf } from '../observability/tracing';
 import { CallBudget } from '../resilience/call-budget';
 import type { Serializer } from '../serialization/serializer';
 import { WIRE_VERSION, type Invocation } from '../serialization/wire';
-import { childTraceparent, currentCallContext, withCallContext } from './call-context';
+import { childTraceparent, currentCallContext, iterateInContext, withCallContext } from './call-context';
 import { spawnerOf, type SpawnedCall } from './job-executor';
 import type { CallOptions } from './runtime-types';
 
@@ -90,9 +90,7 @@ export class RemoteRouter {
     const outer = currentCallContext();
     const budget = this.budgetOf(metadata, method, options, outer);
     try {
-      budget.throwIfOver();
-      const where = `${metadata.target.name}.${method.property}`;
-      const addresses = await this.resolve(metadata, method, where);
+      const { where, addresses } = await this.locate(metadata, method, budget);
       if (addresses === 'local') {
         if (mode === 'spawn') throw new ConfigurationError(`runtime.spawn needs a worker of endpoint "${metadata.name}", and the directory has none for it (fallback 'local' applies to calls only).`, { endpoint: metadata.name });
         const instance = this.deps.localInstance(metadata) as Record<string, (...a: unknown[]) => unknown>;
@@ -134,12 +132,10 @@ export class RemoteRouter {
     const outer = currentCallContext();
     const budget = this.budgetOf(metadata, method, options, outer);
     try {
-      budget.throwIfOver();
-      const where = `${metadata.target.name}.${method.property}`;
-      const addresses = await this.resolve(metadata, method, where);
+      const { where, addresses } = await this.locate(metadata, method, budget);
       if (addresses === 'local') {
         const instance = this.deps.localInstance(metadata) as Record<string, (...a: unknown[]) => AsyncIterable<unknown>>;
-        yield* instance[method.property](...args);
+        yield* iterateInContext({ deadline: budget.deadline, signal: budget.signal }, () => instance[method.property](...args));
         return;
       }
       const callId = options.callId ?? randomUUID();
@@ -165,6 +161,13 @@ export class RemoteRouter {
     } finally {
       budget.dispose();
     }
+  }
+
+  /** Where a call goes (`'local'` under fallback), once its budget is known not to be over. */
+  private async locate(metadata: EndpointMetadata, method: RemoteMethodMetadata, budget: CallBudget): Promise<{ where: string; addresses: EndpointAddress[] | 'local' }> {
+    budget.throwIfOver();
+    const where = `${metadata.target.name}.${method.property}`;
+    return { where, addresses: await this.resolve(metadata, method, where) };
   }
 
   private budgetOf(metadata: EndpointMetadata, method: RemoteMethodMetadata, options: CallOptions, outer: ReturnType<typeof currentCallContext>): CallBudget {
