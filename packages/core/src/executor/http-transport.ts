@@ -53,31 +53,14 @@ export class HttpTransport {
   constructor(private readonly options: HttpTransportOptions) {}
 
   async send(request: HttpRequest): Promise<HttpReply> {
-    const pool = this.pool(request.origin);
-    const response = await pool.request({
-      path: request.path,
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal: request.signal,
-      headersTimeout: request.timeoutMs,
-      bodyTimeout: request.timeoutMs,
-    });
+    const response = await this.request(request);
     const text = await response.body.text();
     return { status: response.statusCode, headers: response.headers, text };
   }
 
   /** Sends a request and returns as soon as the headers arrive; the body is read as it comes (NDJSON streams). */
   async open(request: HttpRequest): Promise<OpenReply> {
-    const response = await this.pool(request.origin).request({
-      path: request.path,
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal: request.signal,
-      headersTimeout: request.timeoutMs,
-      bodyTimeout: request.timeoutMs,
-    });
+    const response = await this.request(request);
     return { status: response.statusCode, headers: response.headers, body: response.body };
   }
 
@@ -87,6 +70,19 @@ export class HttpTransport {
     const pools = [...this.pools.values()];
     this.pools.clear();
     await Promise.allSettled(pools.map((p) => p.destroy()));
+  }
+
+  /** The request on its origin's pool; `timeoutMs` bounds both the wait for headers and each pause in the body. */
+  private request(request: HttpRequest): ReturnType<Pool['request']> {
+    return this.pool(request.origin).request({
+      path: request.path,
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      signal: request.signal,
+      headersTimeout: request.timeoutMs,
+      bodyTimeout: request.timeoutMs,
+    });
   }
 
   private pool(origin: string): Pool {
