@@ -7,7 +7,7 @@ export type EndpointType = 'queue' | 'load-balancer';
 
 /** Deployment hints written to the manifest; `switchyard deploy` creates or updates RunPod endpoints from them. */
 export interface ResourceHints {
-  /** RunPod GPU pool id(s) the endpoint wants, in order of preference, e.g. `'ADA_24'` or `['AMPERE_16', 'ADA_24']`. */
+  /** GPUs the endpoint wants, in order of preference: RunPod pool ids (`'ADA_24'`) or GPU types (`'NVIDIA A40'`), e.g. `['AMPERE_16', 'ADA_24']`. */
   gpu?: string | string[];
   /** CPU flavour instead of a GPU, e.g. `'cpu3c'` or `'cpu5c-4'` (flavour and vCPUs). */
   cpu?: string;

@@ -127,9 +127,15 @@ export function differences(desired: DesiredEndpoint, current: RunpodEndpoint): 
     changes.push('timeout');
     body.timeout = desired.timeout;
   }
-  if (desired.gpu && !sameList(current.gpu?.pools ?? [], desired.gpu.pools)) {
-    changes.push('gpu.pools');
-    body.gpu = { pools: [...desired.gpu.pools] };
+  if (desired.gpu) {
+    const { pools, excludedTypes } = desired.gpu;
+    const poolsChanged = !sameList(current.gpu?.pools ?? [], pools);
+    // Exclusions are deploy's only when a hint named GPU types; otherwise those set in the console stay.
+    const excludedChanged = excludedTypes !== undefined && !sameList([...(current.gpu?.excludedTypes ?? [])].sort(), excludedTypes);
+    if (poolsChanged) changes.push('gpu.pools');
+    if (excludedChanged) changes.push('gpu.excludedTypes');
+    // `pools` and `excludedTypes` are one selection: RunPod takes exclusions only with the pools.
+    if (poolsChanged || excludedChanged) body.gpu = { pools: [...pools], ...(excludedTypes ? { excludedTypes: [...excludedTypes] } : {}) };
   }
   if (desired.cpu && !sameList((current.cpu ?? []).map(cpuKey), desired.cpu.map(cpuKey))) {
     changes.push('cpu');

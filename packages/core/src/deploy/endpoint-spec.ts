@@ -1,5 +1,6 @@
 import type { ManifestEndpoint } from '../manifest/model';
 import type { CreateEndpointBody } from './runpod-rest';
+import { gpuSelection, type GpuTypeInfo } from './gpu-catalog';
 import { RUNPOD_NAMING_ENV, RUNPOD_TYPES, runpodName, type RunpodEndpointType, type RunpodNaming } from './runpod-endpoints';
 
 /**
@@ -23,6 +24,8 @@ export interface EndpointSpecOptions {
   entry?: string;
   /** RunPod names and REST URL (prefix/suffix are passed on to endpoints that call others). */
   naming?: RunpodNaming;
+  /** RunPod's GPU catalog (GET /v2/catalog/gpus), needed when a `resources.gpu` hint names a GPU type rather than a pool. */
+  gpuCatalog?: readonly GpuTypeInfo[];
 }
 
 /** The entry module `switchyard init`'s app and Dockerfile use. */
@@ -41,8 +44,6 @@ export const DEFAULT_SCALING = {
 /** Port a load-balancer worker listens on when resources.env sets no PORT: RunPod's default (EndpointType). */
 export const DEFAULT_LOAD_BALANCER_PORT = '80';
 
-/** A serverless GPU pool id (`pool` of GET /v2/catalog/gpus): `ADA_24`, `AMPERE_80`, `ADA_48_PRO`. */
-const POOL_ID = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 /** `cpu3c`, `cpu3c-4` (vCPUs) or RunPod's instance form `cpu3c-4-8` (vCPUs, memory, ignored: RunPod derives it). */
 const CPU_HINT = /^([a-z0-9]+)(?:-(\d+)(?:-\d+)?)?$/;
 /** Variables deploy itself sets; the manifest may not give them other values. */
@@ -85,16 +86,9 @@ export function desiredEndpoint(endpoint: string, entry: ManifestEndpoint, optio
   if (r.gpu !== undefined && r.cpu !== undefined) {
     problems.push(`${where}: resources sets both gpu and cpu; a RunPod endpoint is either a GPU or a CPU endpoint. Keep one.`);
   } else if (r.gpu !== undefined) {
-    const pools = typeof r.gpu === 'string' ? [r.gpu] : [...r.gpu];
-    const types = pools.filter((p) => !POOL_ID.test(p));
-    if (types.length > 0) {
-      problems.push(
-        `${where}: resources.gpu ${types.map((t) => JSON.stringify(t)).join(', ')} ${types.length === 1 ? 'is not a GPU pool id' : 'are not GPU pool ids'}. ` +
-          'RunPod places serverless workers by pool (the "pool" of GET /v2/catalog/gpus, e.g. ADA_24, AMPERE_48, AMPERE_80): name pools, e.g. resources: { gpu: ["AMPERE_48", "ADA_24"] }.',
-      );
-    } else {
-      gpu = { pools };
-    }
+    const selection = gpuSelection(typeof r.gpu === 'string' ? [r.gpu] : [...r.gpu], options.gpuCatalog);
+    if ('problem' in selection) problems.push(`${where}: ${selection.problem}`);
+    else gpu = selection;
   } else if (r.cpu !== undefined) {
     const match = CPU_HINT.exec(r.cpu);
     const vcpuCount = match?.[2] === undefined ? DEFAULT_VCPU_COUNT : Number(match[2]);
@@ -143,7 +137,7 @@ export function createBody(d: DesiredEndpoint): CreateEndpointBody {
     workers: { ...d.workers },
     scaling: { ...d.scaling },
     timeout: d.timeout,
-    ...(d.gpu ? { gpu: { pools: [...d.gpu.pools] } } : {}),
+    ...(d.gpu ? { gpu: { pools: [...d.gpu.pools], ...(d.gpu.excludedTypes ? { excludedTypes: [...d.gpu.excludedTypes] } : {}) } } : {}),
     ...(d.cpu ? { cpu: d.cpu.map((c) => ({ ...c })) } : {}),
   };
 }

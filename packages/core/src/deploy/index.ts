@@ -6,6 +6,8 @@ export { RUNPOD_NAMING_ENV, runpodName, runpodNamingFromEnv } from './runpod-end
 export type { RunpodCpuConfig, RunpodEndpoint, RunpodEndpointType, RunpodNaming } from './runpod-endpoints';
 export { DEFAULT_IMAGE_ENTRY, desiredEndpoint } from './endpoint-spec';
 export type { DesiredEndpoint, EndpointSpecOptions } from './endpoint-spec';
+export { gpuSelection, parseGpuCatalog } from './gpu-catalog';
+export type { GpuTypeInfo } from './gpu-catalog';
 export { planDeploy } from './deploy-plan';
 export type { DeployPlan, DeployStep, PlanOptions } from './deploy-plan';
 export { applyDeployPlan } from './deploy-apply';

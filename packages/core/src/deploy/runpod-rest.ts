@@ -1,6 +1,7 @@
 import ky, { isHTTPError, isTimeoutError, type KyResponse, type RetryOptions } from 'ky';
 import { loadDefaults, numberOption, type SwitchyardDefaults } from '../config';
 import { DeployError, UnauthorizedError } from '../errors';
+import { parseGpuCatalog, type GpuTypeInfo } from './gpu-catalog';
 import { parseEndpoint, parseEndpointList, restBase, type RunpodCpuConfig, type RunpodEndpoint, type RunpodEndpointType } from './runpod-endpoints';
 
 /**
@@ -29,7 +30,8 @@ export interface CreateEndpointBody {
   workers: { min: number; max: number };
   scaling: { type: 'QUEUE_DELAY'; queueDelay: number } | { type: 'REQUEST_COUNT'; requestCount: number };
   timeout: number;
-  gpu?: { pools: string[] };
+  /** `excludedTypes` only when a hint named GPU types: the pool's other types (see gpu-catalog.ts). */
+  gpu?: { pools: string[]; excludedTypes?: string[] };
   cpu?: Array<Pick<RunpodCpuConfig, 'id' | 'vcpuCount'>>;
 }
 
@@ -93,6 +95,14 @@ export class RunpodRestClient {
     const endpoints = parseEndpointList(body);
     if (!endpoints) throw new DeployError(`${describe(label)}: RunPod's answer has no "endpoints" list. Check RUNPOD_REST_API_URL points at RunPod's REST API (https://api.runpod.io).`);
     return endpoints;
+  }
+
+  /** `GET /v2/catalog/gpus`: the GPU types and the pool of each (to turn type hints into pools). */
+  async listGpuTypes(): Promise<GpuTypeInfo[]> {
+    const label: RequestLabel = { method: 'GET', path: '/v2/catalog/gpus', what: "list RunPod's GPU types" };
+    const types = parseGpuCatalog(await this.send(label));
+    if (!types) throw new DeployError(`${describe(label)}: RunPod's answer has no "gpus" list. Check RUNPOD_REST_API_URL points at RunPod's REST API (https://api.runpod.io).`);
+    return types;
   }
 
   /** `POST /v2/serverless`: creates an endpoint and answers it (with its new id). */

@@ -27,6 +27,15 @@ export class Checkout {
   }
 }
 
+/** A GPU endpoint that names a GPU type (RunPod's catalog maps it to its pool). */
+@Endpoint({ name: 'render', resources: { gpu: 'NVIDIA A40' } })
+export class Render {
+  @Remote()
+  async frame(n: number): Promise<number> {
+    return n;
+  }
+}
+
 @Endpoint({ name: 'search', type: 'load-balancer' })
 export class Search {
   @Remote()

@@ -5,7 +5,7 @@ import { RunpodDirectory } from '../../src/directory/runpod-directory';
 import { silentLogger } from '../../src/observability/logger';
 import { loadDefaults } from '../../src/config';
 import { loadBalancerEndpoint, queueEndpoint, startRunpodRestStandin, type RunpodRestStandin } from '../support/runpod-rest-standin';
-import { capturingIo, Pricing, writeAppManifest } from './deploy-app';
+import { capturingIo, Pricing, Render, writeAppManifest } from './deploy-app';
 
 // Issue 17, item 2: `switchyard deploy` against a stand-in of RunPod's REST API v2 that follows
 // api-reference-v2/openapi.json (it refuses bodies the schemas refuse), run through the CLI's
@@ -102,6 +102,19 @@ describe('switchyard deploy', () => {
     expect(api.writes()).toHaveLength(writes);
     expect(fourth.out).toMatch(/\ncheckout +checkout +ep_new1 +unchanged\npricing +pricing +ep_new2 +unchanged\nsearch +search +ep_new3 +unchanged\n/);
     expect(fourth.out).toContain('Nothing to change: all 3 endpoints are up to date.');
+  });
+
+  it("reads RunPod's GPU catalog only when a hint names a GPU type, and pins that type by excluding the pool's others", async () => {
+    expect((await deploy(['--image', 'img:1', '--dry-run'])).code).toBe(0);
+    expect(api.requests.some((r) => r.path === '/v2/catalog/gpus')).toBe(false);
+    app = writeAppManifest([Render]);
+    const first = await deploy(['--image', 'img:1']);
+    expect(first.code).toBe(0);
+    expect(api.requests.filter((r) => r.path === '/v2/catalog/gpus').map((r) => r.method)).toEqual(['GET']);
+    expect((api.writes()[0]!.body as { gpu: unknown }).gpu).toEqual({ pools: ['AMPERE_48'], excludedTypes: ['NVIDIA RTX A6000'] });
+    const second = await deploy(['--image', 'img:1']);
+    expect(second.out).toContain('Nothing to change');
+    expect(api.writes()).toHaveLength(1);
   });
 
   it('--dry-run prints the plan and makes no write request', async () => {

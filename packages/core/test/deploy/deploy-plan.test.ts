@@ -4,7 +4,7 @@ import { DeployError } from '../../src/errors';
 import { loadManifest, type Manifest } from '../../src/manifest';
 import { contractHash } from '../../src/manifest/contract';
 import { thrownBy } from '../support/helpers';
-import { loadBalancerEndpoint, queueEndpoint } from '../support/runpod-rest-standin';
+import { loadBalancerEndpoint, queueEndpoint, STANDIN_GPUS } from '../support/runpod-rest-standin';
 
 // The planner of switchyard deploy is pure: a manifest and GET /v2/serverless's list in, a plan
 // out. These pin the mapping of ResourceHints onto RunPod's CreateEndpointRequest and the diff.
@@ -40,7 +40,7 @@ describe('planDeploy (switchyard deploy)', () => {
     expect(bodies[2]).toMatchObject({ cpu: [{ id: 'cpu3c', vcpuCount: 8 }] });
   });
 
-  it('refuses what RunPod cannot take, listing every problem: a GPU type for a pool, both gpu and cpu, an odd vCPU count, workersMin > workersMax, a secret in resources.env', () => {
+  it('refuses what RunPod cannot take, listing every problem: a GPU type without the catalog, both gpu and cpu, an odd vCPU count, workersMin > workersMax, a secret in resources.env', () => {
     const m = manifest({
       a: { resources: { gpu: ['NVIDIA A40', 'ADA_24'] } },
       b: { resources: { gpu: 'ADA_24', cpu: 'cpu3c' } },
@@ -50,11 +50,30 @@ describe('planDeploy (switchyard deploy)', () => {
     });
     const found = problems(() => plan(m));
     expect(found).toHaveLength(5);
-    expect(found[0]).toContain('@Endpoint "a": resources.gpu "NVIDIA A40" is not a GPU pool id. RunPod places serverless workers by pool');
+    expect(found[0]).toContain('@Endpoint "a": resources.gpu "NVIDIA A40" names a GPU type, not a pool, and no GPU catalog was given to map types to their pools');
     expect(found[1]).toContain('@Endpoint "b": resources sets both gpu and cpu');
     expect(found[2]).toContain('@Endpoint "c": resources.cpu "cpu3c-3" is not a CPU flavour');
     expect(found[3]).toContain('@Endpoint "d": resources.workersMin (5) is above workersMax (3, the default). Set workersMax too.');
     expect(found[4]).toContain('@Endpoint "e": resources.env sets RUNPOD_API_KEY, a secret.');
+  });
+
+  it("maps GPU types to their pool minus the pool's other types (RunPod's catalog), and leaves a pool named whole", () => {
+    const gpuCatalog = STANDIN_GPUS.map((g) => ({ id: g.id as string, name: g.name as string, pool: g.pool as string }));
+    const m = manifest({ a: { resources: { gpu: ['NVIDIA A40'] } }, b: { resources: { gpu: ['RTX 4090', 'AMPERE_80', 'NVIDIA L4'] } }, c: { resources: { gpu: 'H200 NVL' } } });
+    const found = problems(() => planDeploy(m, [], { image: 'img:1', gpuCatalog }));
+    expect(found).toEqual([expect.stringContaining('@Endpoint "c": resources.gpu "H200 NVL" is neither a GPU pool id nor a GPU type of RunPod\'s catalog')]);
+    const steps = planDeploy(manifest({ a: { resources: { gpu: ['NVIDIA A40'] } }, b: { resources: { gpu: ['RTX 4090', 'AMPERE_80', 'NVIDIA L4'] } } }), [], { image: 'img:1', gpuCatalog }).steps;
+    const bodies = steps.map((s) => (s.action === 'create' ? s.body.gpu : undefined));
+    expect(bodies).toEqual([
+      { pools: ['AMPERE_48'], excludedTypes: ['NVIDIA RTX A6000'] },
+      // ADA_24 is reached through both of its types, so nothing of it is excluded; AMPERE_80 is named whole.
+      { pools: ['ADA_24', 'AMPERE_80'], excludedTypes: [] },
+    ]);
+    // Deployed as planned, nothing changes; a different exclusion is an update sending pools with it.
+    const current = listed(queueEndpoint('ep1', 'a', { image: 'img:1', args: '--entry dist/app.js --endpoint a --mode runpod', env: { SWITCHYARD_ENDPOINT: 'a' }, workers: { min: 0, max: 3 }, timeout: 600000, gpu: { pools: ['AMPERE_48'], excludedTypes: ['NVIDIA RTX A6000'] } }));
+    expect(planDeploy(manifest({ a: { resources: { gpu: ['NVIDIA A40'] } } }), current, { image: 'img:1', gpuCatalog }).steps[0]!.action).toBe('unchanged');
+    const step = planDeploy(manifest({ a: { resources: { gpu: ['RTX A6000'] } } }), current, { image: 'img:1', gpuCatalog }).steps[0]!;
+    expect(step).toMatchObject({ action: 'update', changes: ['gpu.excludedTypes'], body: { gpu: { pools: ['AMPERE_48'], excludedTypes: ['NVIDIA A40'] } } });
   });
 
   it('updates only the managed fields that differ, keeping variables set in the console and leaving scaling alone', () => {

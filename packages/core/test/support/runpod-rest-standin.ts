@@ -7,7 +7,10 @@
  * | `GET /v2/serverless` | 200 `ListEndpointsResponse` `{endpoints: Endpoint[]}` |
  * | `POST /v2/serverless` | 201 `Endpoint`; 422 for a body the schema refuses (`name`, `type`, `scaling` required, `image` without `templateId`, no unknown fields, REQUEST_COUNT scaling for LOAD_BALANCER), 400 for `gpu` and `cpu` together |
  * | `GET /v2/serverless/{id}` | 200 `Endpoint`; 404 |
- * | `PATCH /v2/serverless/{id}` | 200 `Endpoint` with only the sent fields changed (`env` replaced whole); 422 for fields `UpdateEndpointRequest` lacks (e.g. `type`), 400 for `gpu` on a CPU endpoint or `cpu` on a GPU one; 404 |
+ * | `PATCH /v2/serverless/{id}` | 200 `Endpoint` with only the sent fields changed (`env` replaced whole, `gpu` too: pools sent without `excludedTypes` clear them); 422 for fields `UpdateEndpointRequest` lacks (e.g. `type`) and for `gpu.excludedTypes` without `gpu.pools`, 400 for `gpu` on a CPU endpoint or `cpu` on a GPU one; 404 |
+ * | `GET /v2/catalog/gpus` | 200 `ListGpuTypesResponse` `{gpus: GpuType[]}` ({@link STANDIN_GPUS} unless given) |
+ *
+ * On create and update, an `excludedTypes` entry that is not a type of one of the `pools` is 400, as the document says.
  *
  * Every error is `application/problem+json` `ErrorResponse` `{title, status, detail}`: 401
  * without `Authorization: Bearer <apiKey>`, 403 when {@link RunpodRestStandin.forbid} is set,
@@ -79,7 +82,22 @@ export function loadBalancerEndpoint(id: string, name: string, fields: Record<st
   return queueEndpoint(id, name, { type: 'LOAD_BALANCER', scaling: { type: 'REQUEST_COUNT', requestCount: 4 }, ...fields });
 }
 
-export async function startRunpodRestStandin(options: { apiKey: string; endpoints?: StandinEndpoint[] }): Promise<RunpodRestStandin> {
+/** A few GPU types of RunPod's catalog, in `GpuType`'s shape (ids, names and pools as RunPod lists them). */
+export const STANDIN_GPUS = [
+  gpuType('NVIDIA A40', 'A40', 'AMPERE_48', 48),
+  gpuType('NVIDIA RTX A6000', 'RTX A6000', 'AMPERE_48', 48),
+  gpuType('NVIDIA GeForce RTX 4090', 'RTX 4090', 'ADA_24', 24),
+  gpuType('NVIDIA L4', 'L4', 'ADA_24', 24),
+  gpuType('NVIDIA A100 80GB PCIe', 'A100 PCIe', 'AMPERE_80', 80),
+  gpuType('NVIDIA A100-SXM4-80GB', 'A100 SXM', 'AMPERE_80', 80),
+];
+
+function gpuType(id: string, name: string, pool: string, memory: number): Record<string, unknown> {
+  return { id, name, pool, manufacturer: 'NVIDIA', memory, secure: true, community: true, price: { secure: 0.5, community: 0.35, serverless: 1.2 }, maxCount: { secure: 8, community: 4 } };
+}
+
+export async function startRunpodRestStandin(options: { apiKey: string; endpoints?: StandinEndpoint[]; gpus?: Array<Record<string, unknown>> }): Promise<RunpodRestStandin> {
+  const gpus = options.gpus ?? STANDIN_GPUS;
   const requests: StandinRestRequest[] = [];
   const failures: Array<{ status: number; retryAfter: number; method?: string; detail?: string }> = [];
   let created = 0;
@@ -112,6 +130,7 @@ export async function startRunpodRestStandin(options: { apiKey: string; endpoint
       const detail = failure.detail ?? (failure.status === 429 ? 'rate limit exceeded for the minute window' : 'scripted failure');
       return problem(res, failure.status, detail, failure.status === 429 ? { 'retry-after': String(failure.retryAfter) } : {});
     }
+    if (path === '/v2/catalog/gpus' && req.method === 'GET') return json(res, 200, { gpus });
     if (path === '/v2/serverless') {
       if (req.method === 'GET') return json(res, 200, { endpoints: state.endpoints });
       if (req.method === 'POST') return create(res, body);
@@ -133,6 +152,8 @@ export async function startRunpodRestStandin(options: { apiKey: string; endpoint
     if (b.templateId === undefined && typeof b.image !== 'string') return problem(res, 422, '$: image is required without templateId');
     if (b.type === 'LOAD_BALANCER' && (b.scaling as { type?: unknown }).type !== 'REQUEST_COUNT') return problem(res, 422, '$.scaling: a LOAD_BALANCER endpoint scales on REQUEST_COUNT');
     if (b.gpu !== undefined && b.cpu !== undefined) return problem(res, 400, 'gpu and cpu are mutually exclusive');
+    const exclusion = badExclusion(b.gpu);
+    if (exclusion) return problem(res, exclusion.status, exclusion.detail);
     created += 1;
     const fields = { workers: { min: 0, max: 3, idleTimeout: 10 }, timeout: 300000, flashboot: 'OFF', args: '', env: {}, ...b, ...compute(b) };
     const endpoint = (b.type === 'QUEUE' ? queueEndpoint : loadBalancerEndpoint)(`ep_new${created}`, b.name as string, fields);
@@ -145,9 +166,20 @@ export async function startRunpodRestStandin(options: { apiKey: string; endpoint
     const refused = unknownFields(b, UPDATE_FIELDS);
     if (refused) return problem(res, 422, refused);
     if ((b.gpu !== undefined && Array.isArray(found.cpu)) || (b.cpu !== undefined && found.gpu)) return problem(res, 400, 'endpoint compute family cannot be changed');
+    const exclusion = badExclusion(b.gpu);
+    if (exclusion) return problem(res, exclusion.status, exclusion.detail);
     const workers = b.workers === undefined ? {} : { workers: { ...(found.workers as object), ...(b.workers as object) } };
     Object.assign(found, b, workers, compute(b));
     json(res, 200, found);
+  }
+
+  /** `excludedTypes` needs `pools` (422), and each entry must be a type of one of them (400). */
+  function badExclusion(gpu: unknown): { status: number; detail: string } | undefined {
+    const g = gpu as { pools?: string[]; excludedTypes?: string[] } | undefined;
+    if (!g?.excludedTypes) return undefined;
+    if (!g.pools) return { status: 422, detail: '$.gpu: excludedTypes requires pools' };
+    const wrong = g.excludedTypes.filter((t) => !gpus.some((c) => c.id === t && g.pools!.includes(c.pool as string)));
+    return wrong.length > 0 ? { status: 400, detail: `gpu.excludedTypes: ${wrong.join(', ')} is not a GPU type in the selected pools` } : undefined;
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -5,6 +5,7 @@ import { loadDefaults } from '../../config';
 import { applyDeployPlan, type AppliedStep } from '../../deploy/deploy-apply';
 import { planDeploy, type DeployPlan, type DeployStep } from '../../deploy/deploy-plan';
 import { DEFAULT_IMAGE_ENTRY } from '../../deploy/endpoint-spec';
+import { namesGpuTypes } from '../../deploy/gpu-catalog';
 import { RUNPOD_NAMING_ENV, runpodNamingFromEnv, type RunpodNaming } from '../../deploy/runpod-endpoints';
 import { RunpodRestClient } from '../../deploy/runpod-rest';
 import { ConfigurationError, DeployError } from '../../errors';
@@ -63,8 +64,13 @@ export function register(program: Command, io: CliIo): void {
   });
 }
 
-/** The deploy command itself; exported for the CLI's in-process tests. */
-export async function runDeploy(options: DeployCommandOptions, io: CliIo): Promise<void> {
+/** The `resources.gpu` hints of an endpoint as a list. */
+function gpuHints(gpu: string | readonly string[] | undefined): readonly string[] {
+  return gpu === undefined ? [] : typeof gpu === 'string' ? [gpu] : gpu;
+}
+
+/** The deploy command itself. */
+async function runDeploy(options: DeployCommandOptions, io: CliIo): Promise<void> {
   const defaults = loadDefaults(io.env);
   const apiKey = defaults.apiKey;
   if (!apiKey) {
@@ -82,7 +88,10 @@ export async function runDeploy(options: DeployCommandOptions, io: CliIo): Promi
 
   const client = new RunpodRestClient({ apiKey, restUrl: naming.restUrl, defaults });
   const existing = await client.listEndpoints();
-  const plan = planDeploy(manifest, existing, { image: options.image.trim(), entry: options.entry, naming, only: options.only });
+  // The GPU catalog only when a hint names a GPU type (RunPod places workers by pool).
+  const chosen = Object.entries(manifest.endpoints).filter(([name]) => !options.only?.length || options.only.includes(name));
+  const gpuCatalog = chosen.some(([, e]) => namesGpuTypes(gpuHints(e.resources?.gpu))) ? await client.listGpuTypes() : undefined;
+  const plan = planDeploy(manifest, existing, { image: options.image.trim(), entry: options.entry, naming, only: options.only, gpuCatalog });
   for (const note of plan.notes) err(`note: ${note}\n`);
 
   if (options.dryRun) {
