@@ -233,7 +233,10 @@ class SwitchyardRuntime implements Runtime {
 
   map<T, K extends MethodKeys<T>>(cls: Constructor<T>, method: K, argsList: Iterable<MethodArgs<T, K>> | AsyncIterable<MethodArgs<T, K>>, options: MapOptions = {}): MapRun<never> {
     this.assertOpen();
-    return mapCalls(argsList, (args, callOptions) => this.call(cls, method, args, callOptions), options) as MapRun<never>;
+    if (getEndpointMetadata(cls)?.methods.some((m) => m.property === method && m.streaming)) {
+      throw new ConfigurationError(`runtime.map runs calls that return one result; ${cls.name}.${method} is a streaming method: iterate runtime.call(${cls.name}, '${method}', args) for each item instead.`, { method });
+    }
+    return mapCalls(argsList, (args, callOptions) => this.call(cls, method, args, callOptions) as Promise<unknown>, options) as MapRun<never>;
   }
 
   /** The loaded @Endpoint class of that name, else the manifest's description of it. */

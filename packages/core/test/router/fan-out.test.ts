@@ -27,6 +27,11 @@ class Fan {
       seen.running--;
     }
   }
+
+  @Remote()
+  async *countTo(n: number): AsyncGenerator<number> {
+    for (let i = 1; i <= n; i++) yield i;
+  }
 }
 
 describe('runtime.map (issue 16)', () => {
@@ -112,7 +117,10 @@ describe('runtime.map (issue 16)', () => {
     expect(seen.aborted).toBe(2);
   });
 
-  it('refuses a concurrency out of range', () => {
+  it('refuses a concurrency out of range, and a streaming method (it has no one result per item)', () => {
     expect(thrownBy(() => cluster.client().map(Fan, 'slowSquare', [], { concurrency: 0 }))).toBeInstanceOf(ConfigurationError);
+    const streaming = thrownBy(() => cluster.client().map(Fan, 'countTo', [[1]]));
+    expect(streaming).toBeInstanceOf(ConfigurationError);
+    expect(streaming.message).toContain('Fan.countTo is a streaming method');
   });
 });
