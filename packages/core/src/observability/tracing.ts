@@ -100,11 +100,12 @@ export class CallTrace implements CallObserver {
   ) {
     metrics.callStarted(endpoint);
     const active = context.active();
-    if (!tracing() && outerTraceparent === undefined && trace.getSpan(active) === undefined) {
+    const activeSpan = trace.getSpan(active);
+    if (!tracing() && outerTraceparent === undefined && activeSpan === undefined) {
       this.span = NO_SPAN;
       return;
     }
-    const parent = trace.getSpan(active) ? active : (contextFromTraceparent(outerTraceparent, active) ?? active);
+    const parent = activeSpan ? active : (contextFromTraceparent(outerTraceparent, active) ?? active);
     const attributes: Attributes = { 'rpc.system': 'switchyard', 'rpc.service': endpoint, 'rpc.method': method, 'switchyard.call_id': callId };
     this.span = tracer().startSpan(`${endpoint}.${method}`, { kind: SpanKind.CLIENT, attributes, startTime: startedAt }, parent);
   }

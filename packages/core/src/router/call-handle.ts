@@ -123,11 +123,11 @@ export function makeHandle<T>(context: HandleContext, call: SpawnedCall, method:
       }
     },
     stream: (options = {}) => ({
-      async *[Symbol.asyncIterator]() {
+      async *[Symbol.asyncIterator](): AsyncGenerator<StreamChunk<T>> {
         if (typeof jobs.streamSpawned !== 'function') throw new ConfigurationError(`the executor of endpoint "${call.endpoint}" cannot read streams (it has no streamSpawned); use the default RunpodExecutor.`, { endpoint: call.endpoint });
         const budget = CallBudget.start({ timeoutMs: options.timeoutMs ?? method?.timeoutMs ?? context.defaultTimeoutMs, signals: [options.signal], endpoint: call.endpoint, method: call.method });
         try {
-          for await (const encoded of jobs.streamSpawned(call, budget)) yield (call.foreign ? encoded : context.serializer.decode(encoded, `chunk of ${where}`)) as StreamChunk<never>;
+          for await (const encoded of jobs.streamSpawned(call, budget)) yield (call.foreign ? encoded : context.serializer.decode(encoded, `chunk of ${where}`)) as StreamChunk<T>;
         } finally {
           budget.dispose();
         }
